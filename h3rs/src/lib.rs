@@ -1,0 +1,1 @@
+pub use h3rs_macros::*;
