@@ -1,1 +1,76 @@
-pub use h3rs_macros::*;
+//! # h3rs
+//!
+//! [H3](https://h3.dev)'s routing, WebSockets and server-sent events for
+//! Rust, declared with macros and served by hyper 1.x and tokio.
+//!
+//! ```no_run
+//! use h3rs::prelude::*;
+//!
+//! #[get("/")]
+//! async fn index() -> &'static str {
+//!     "Hello from h3rs"
+//! }
+//!
+//! #[get("/users/:id")]
+//! async fn user(id: u64) -> Json<serde_json::Value> {
+//!     Json(serde_json::json!({ "id": id }))
+//! }
+//!
+//! h3rs::serve!(index, user);
+//! ```
+//!
+//! Everything a macro writes can be written by hand with [`H3`]:
+//!
+//! ```
+//! # async fn demo() {
+//! use h3rs::{Body, H3, H3Event, Request};
+//!
+//! let app = H3::new().get("/", |_: H3Event| async { "Hello" });
+//! let res = app.handle(Request::new(Body::empty())).await;
+//! assert_eq!(res.status(), 200);
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+
+mod app;
+mod body;
+mod error;
+mod event;
+mod extract;
+mod handler;
+mod middleware;
+mod register;
+mod response;
+mod router;
+mod run;
+mod server;
+mod shutdown;
+
+pub use app::{RequestInfo, DEFAULT_BODY_LIMIT, H3};
+pub use body::{Body, BoxError};
+pub use error::{HttpError, RenderedError};
+pub use event::{H3Event, RemoteAddr};
+pub use extract::{Form, FromEvent, Query, State};
+pub use handler::{BoxFuture, Handler};
+pub use middleware::{Middleware, Next};
+pub use register::{Register, Routes};
+pub use response::{Html, IntoResponse, Json, Redirect, Response, StreamBody};
+pub use router::{Params, PatternError};
+pub use run::run;
+pub use server::{serve, serve_with, ServeOptions, Server};
+pub use shutdown::{Shutdown, ShutdownGuard};
+
+pub use bytes::Bytes;
+pub use http::{self, header, HeaderMap, Method, StatusCode, Uri};
+
+/// The request type of h3rs.
+pub type Request = http::Request<Body>;
+
+/// The names most apps need: `use h3rs::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        Bytes, Form, FromEvent, H3Event, HeaderMap, Html, HttpError, IntoResponse, Json, Method,
+        Next, Query, Redirect, Response, State, StatusCode, H3,
+    };
+}

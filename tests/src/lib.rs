@@ -1,1 +1,167 @@
+//! Shared helpers of the integration tests: a real server on `127.0.0.1:0`
+//! and a real hyper client.
 
+use std::net::SocketAddr;
+
+use bytes::Bytes;
+use h3rs::{ServeOptions, Server, Shutdown, H3};
+use http::{HeaderMap, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+
+/// A server running in the background of a test.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub shutdown: Shutdown,
+    pub task: JoinHandle<std::io::Result<()>>,
+}
+
+/// Options every test server starts from: loopback, any free port, no signal handling.
+pub fn test_options() -> ServeOptions {
+    ServeOptions::default()
+        .host("127.0.0.1")
+        .port(0)
+        .handle_signals(false)
+}
+
+/// Serves `app` on a free loopback port.
+pub async fn spawn(app: H3) -> TestServer {
+    spawn_with(app, test_options()).await
+}
+
+/// Serves `app` with `options`.
+pub async fn spawn_with(app: H3, options: ServeOptions) -> TestServer {
+    let server = Server::bind(app, options).await.expect("bind");
+    let addr = server.local_addr();
+    let shutdown = server.shutdown();
+    let task = tokio::spawn(server.run());
+    TestServer {
+        addr,
+        shutdown,
+        task,
+    }
+}
+
+/// A response read to the end.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).expect("utf-8 body")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("json body")
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("no {name} header in {:?}", self.headers))
+            .to_str()
+            .unwrap()
+    }
+}
+
+impl TestServer {
+    /// Sends one request on a fresh HTTP/1.1 connection.
+    pub async fn send(&self, request: Request<Full<Bytes>>) -> Reply {
+        let stream = TcpStream::connect(self.addr).await.expect("connect");
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("handshake");
+        tokio::spawn(conn);
+        let response = sender.send_request(request).await.expect("response");
+        read(response).await
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(request("GET", path).body(Full::default()).unwrap())
+            .await
+    }
+
+    /// `method path` with a body and a content type.
+    pub async fn send_body(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Reply {
+        self.send(
+            request(method, path)
+                .header("content-type", content_type)
+                .body(Full::new(Bytes::copy_from_slice(body.as_bytes())))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Sends one request over HTTP/2 with prior knowledge.
+    pub async fn send_h2(&self, request: Request<Full<Bytes>>) -> Reply {
+        let stream = TcpStream::connect(self.addr).await.expect("connect");
+        let (mut sender, conn) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+                .await
+                .expect("h2 handshake");
+        tokio::spawn(conn);
+        let response = sender.send_request(request).await.expect("h2 response");
+        read(response).await
+    }
+
+    /// Triggers graceful shutdown and waits for the server to finish.
+    pub async fn stop(self) {
+        self.shutdown.trigger();
+        self.task.await.expect("server task").expect("server run");
+    }
+}
+
+/// A request builder with a loopback authority.
+pub fn request(method: &str, path: &str) -> http::request::Builder {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "127.0.0.1")
+}
+
+async fn read(response: http::Response<hyper::body::Incoming>) -> Reply {
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.expect("body").to_bytes();
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    }
+}
+
+/// Writes raw bytes on a new connection and reads until the server closes it
+/// or `until` appears in what was read.
+pub async fn raw_exchange(addr: SocketAddr, bytes: &[u8], until: Option<&str>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(bytes).await.expect("write");
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                out.extend_from_slice(&buf[..n]);
+                if let Some(needle) = until {
+                    if String::from_utf8_lossy(&out).matches(needle).count() > 0 {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,167 @@
+//! The body type shared by requests and responses.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::{Stream, TryStreamExt};
+use http_body::{Frame, SizeHint};
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, StreamBody};
+
+/// A boxed error, as carried by streaming bodies.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The body of a [`Request`](crate::Request) or a [`Response`](crate::Response).
+///
+/// Small bodies (empty, or one buffer) are kept inline so that the common
+/// response costs no allocation beyond its bytes; anything else (hyper's
+/// incoming body, a stream) is boxed.
+///
+/// ```
+/// use h3rs::Body;
+/// let empty = Body::empty();
+/// let text = Body::from("hello");
+/// # let _ = (empty, text);
+/// ```
+pub struct Body(Inner);
+
+enum Inner {
+    Full(Option<Bytes>),
+    Boxed(UnsyncBoxBody<Bytes, BoxError>),
+}
+
+impl Body {
+    /// A body with no bytes.
+    ///
+    /// ```
+    /// use http_body::Body as _;
+    /// assert!(h3rs::Body::empty().is_end_stream());
+    /// ```
+    pub fn empty() -> Self {
+        Body(Inner::Full(None))
+    }
+
+    /// Wraps any [`http_body::Body`] of [`Bytes`], such as hyper's incoming body.
+    ///
+    /// ```
+    /// let body = h3rs::Body::new(http_body_util::Full::new(bytes::Bytes::from("hi")));
+    /// # let _ = body;
+    /// ```
+    pub fn new<B>(body: B) -> Self
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        Body(Inner::Boxed(body.map_err(Into::into).boxed_unsync()))
+    }
+
+    /// A streaming body: each item of `stream` is written (and flushed by
+    /// hyper) as soon as it is produced; an error aborts the response.
+    ///
+    /// ```
+    /// let chunks = futures_util::stream::iter(vec![
+    ///     Ok::<_, std::io::Error>("a"),
+    ///     Ok("b"),
+    /// ]);
+    /// let body = h3rs::Body::from_stream(chunks);
+    /// # let _ = body;
+    /// ```
+    pub fn from_stream<S, T, E>(stream: S) -> Self
+    where
+        S: Stream<Item = Result<T, E>> + Send + 'static,
+        T: Into<Bytes> + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        let frames = stream
+            .map_ok(|chunk| Frame::data(chunk.into()))
+            .map_err(Into::into);
+        Body(Inner::Boxed(StreamBody::new(frames).boxed_unsync()))
+    }
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Body::empty()
+    }
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Inner::Full(bytes) => f.debug_tuple("Body").field(bytes).finish(),
+            Inner::Boxed(_) => f.write_str("Body(<stream>)"),
+        }
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(bytes: Bytes) -> Self {
+        if bytes.is_empty() {
+            Body::empty()
+        } else {
+            Body(Inner::Full(Some(bytes)))
+        }
+    }
+}
+
+impl From<&'static str> for Body {
+    fn from(text: &'static str) -> Self {
+        Bytes::from_static(text.as_bytes()).into()
+    }
+}
+
+impl From<String> for Body {
+    fn from(text: String) -> Self {
+        Bytes::from(text).into()
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(bytes: Vec<u8>) -> Self {
+        Bytes::from(bytes).into()
+    }
+}
+
+impl From<&'static [u8]> for Body {
+    fn from(bytes: &'static [u8]) -> Self {
+        Bytes::from_static(bytes).into()
+    }
+}
+
+impl From<()> for Body {
+    fn from(_: ()) -> Self {
+        Body::empty()
+    }
+}
+
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.get_mut().0 {
+            Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Inner::Boxed(body) => Pin::new(body).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.0 {
+            Inner::Full(bytes) => bytes.is_none(),
+            Inner::Boxed(body) => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.0 {
+            Inner::Full(bytes) => {
+                SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
+            }
+            Inner::Boxed(body) => body.size_hint(),
+        }
+    }
+}

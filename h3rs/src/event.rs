@@ -1,0 +1,251 @@
+//! `H3Event`: one request as handlers and middleware see it.
+
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::request::Parts;
+use http::{Extensions, HeaderMap, Method, StatusCode, Uri};
+use http_body_util::{BodyExt, Limited};
+
+use crate::body::Body;
+use crate::error::HttpError;
+use crate::router::Params;
+use crate::Request;
+
+/// The remote address of a connection, put into request extensions by the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RemoteAddr(pub SocketAddr);
+
+/// A body limit set for a whole server ([`ServeOptions::body_limit`](crate::ServeOptions::body_limit));
+/// it overrides the app's own limit.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BodyLimit(pub usize);
+
+/// One request: its head, its body (until read), the matched route's
+/// parameters, the app's state, and a per-request typed context.
+///
+/// Handlers written with the route macros take `&H3Event` as a parameter when
+/// they need it; middleware receives it by value.
+///
+/// ```
+/// # async fn demo() {
+/// use h3rs::{H3, H3Event};
+/// async fn who(event: H3Event) -> String {
+///     format!("{} {}", event.method(), event.path())
+/// }
+/// let app = H3::new().get("/who", who);
+/// let res = app.handle(h3rs::Request::new(h3rs::Body::empty())).await;
+/// # let _ = res;
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct H3Event {
+    parts: Parts,
+    body: Option<Body>,
+    params: Params,
+    pattern: Option<Arc<str>>,
+    state: Arc<Extensions>,
+    context: Extensions,
+    body_limit: usize,
+}
+
+impl H3Event {
+    pub(crate) fn new(request: Request, state: Arc<Extensions>, body_limit: usize) -> Self {
+        let (parts, body) = request.into_parts();
+        let body_limit = parts
+            .extensions
+            .get::<BodyLimit>()
+            .map_or(body_limit, |limit| limit.0);
+        H3Event {
+            parts,
+            body: Some(body),
+            params: Params::default(),
+            pattern: None,
+            state,
+            context: Extensions::new(),
+            body_limit,
+        }
+    }
+
+    pub(crate) fn set_route(&mut self, params: Params, pattern: Arc<str>) {
+        self.params = params;
+        self.pattern = Some(pattern);
+    }
+
+    /// The request method.
+    pub fn method(&self) -> &Method {
+        &self.parts.method
+    }
+
+    /// The request URI as received.
+    pub fn uri(&self) -> &Uri {
+        &self.parts.uri
+    }
+
+    /// The path of the URI, without the query.
+    pub fn path(&self) -> &str {
+        self.parts.uri.path()
+    }
+
+    /// The request headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.parts.headers
+    }
+
+    /// The request headers, to change them before the handler runs (middleware).
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.parts.headers
+    }
+
+    /// The request head: method, URI, version, headers and extensions.
+    pub fn parts(&self) -> &Parts {
+        &self.parts
+    }
+
+    /// The pattern of the route that matched (`/users/:id`), if one did.
+    pub fn matched_route(&self) -> Option<&str> {
+        self.pattern.as_deref()
+    }
+
+    /// The route parameters: `:name`, `**:name`, and `_0`, `_1`... for `*`, `_` for `**`.
+    ///
+    /// ```
+    /// # async fn demo() {
+    /// use h3rs::{H3, H3Event};
+    /// let app = H3::new().get("/users/:id", |event: H3Event| async move {
+    ///     event.params().get("id").unwrap_or_default().to_string()
+    /// });
+    /// # let _ = app;
+    /// # }
+    /// ```
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// Parses a route parameter with `FromStr`. A missing parameter or a
+    /// value that does not parse is a 400 naming the parameter and the
+    /// expected type.
+    ///
+    /// ```
+    /// # async fn demo() {
+    /// use h3rs::{H3, H3Event, HttpError};
+    /// let app = H3::new().get("/users/:id", |event: H3Event| async move {
+    ///     let id: u64 = event.param("id")?;
+    ///     Ok::<_, HttpError>(format!("user {id}"))
+    /// });
+    /// # let _ = app;
+    /// # }
+    /// ```
+    pub fn param<T: FromStr>(&self, name: &str) -> Result<T, HttpError> {
+        let raw = self
+            .params
+            .get(name)
+            .ok_or_else(|| HttpError::bad_request(format!("Missing path parameter `{name}`")))?;
+        raw.parse().map_err(|_| {
+            HttpError::bad_request(format!(
+                "Invalid path parameter `{name}`: expected {}, got {raw:?}",
+                short_type_name::<T>()
+            ))
+        })
+    }
+
+    /// The query string parsed into `T` (serde); a mismatch is a 400 with serde's message.
+    ///
+    /// ```
+    /// # fn demo(event: &h3rs::H3Event) -> Result<(), h3rs::HttpError> {
+    /// #[derive(serde::Deserialize)]
+    /// struct Page { page: Option<u32> }
+    /// let page: Page = event.query()?;
+    /// # let _ = page; Ok(())
+    /// # }
+    /// ```
+    pub fn query<T: serde::de::DeserializeOwned>(&self) -> Result<T, HttpError> {
+        let query = self.parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query)
+            .map_err(|e| HttpError::bad_request(format!("Invalid query: {e}")))
+    }
+
+    /// App-wide state of type `T`, given to [`H3::state`](crate::H3::state).
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.state.get::<T>()
+    }
+
+    /// Per-request typed context (H3's `event.context`): middleware puts
+    /// values in, handlers read them.
+    ///
+    /// ```
+    /// # fn demo(mut event: h3rs::H3Event) {
+    /// #[derive(Clone)]
+    /// struct User(String);
+    /// event.context_mut().insert(User("ada".into()));
+    /// assert_eq!(event.context().get::<User>().unwrap().0, "ada");
+    /// # }
+    /// ```
+    pub fn context(&self) -> &Extensions {
+        &self.context
+    }
+
+    /// Per-request typed context, mutable.
+    pub fn context_mut(&mut self) -> &mut Extensions {
+        &mut self.context
+    }
+
+    /// The address of the client, when served by [`serve`](crate::serve).
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        self.parts.extensions.get::<RemoteAddr>().map(|a| a.0)
+    }
+
+    /// The body limit that applies to this request, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    /// Takes the body out of the event, unread; `None` once taken.
+    pub fn take_body(&mut self) -> Option<Body> {
+        self.body.take()
+    }
+
+    /// Reads the whole body within the body limit. A body over the limit is
+    /// a 413, noticed from `Content-Length` before reading anything, or as
+    /// soon as the limit is crossed while reading.
+    pub async fn body_bytes(&mut self) -> Result<Bytes, HttpError> {
+        let limit = self.body_limit;
+        let too_large = || {
+            HttpError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("Request body is larger than the limit of {limit} bytes"),
+            )
+        };
+        let declared = self
+            .parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            return Err(too_large());
+        }
+        let body = self
+            .body
+            .take()
+            .ok_or_else(|| HttpError::internal("the request body was already read"))?;
+        match Limited::new(body, limit).collect().await {
+            Ok(collected) => Ok(collected.to_bytes()),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+            Err(e) => Err(HttpError::bad_request(format!(
+                "Failed to read the request body: {e}"
+            ))),
+        }
+    }
+}
+
+/// `u64` rather than `core::primitive::u64`, `User` rather than `my_app::models::User`.
+fn short_type_name<T>() -> &'static str {
+    let name = std::any::type_name::<T>();
+    match name.find('<') {
+        Some(generic) => name[..generic].rsplit("::").next().unwrap_or(name),
+        None => name.rsplit("::").next().unwrap_or(name),
+    }
+}

@@ -1,0 +1,144 @@
+//! Middleware: code around the handler, H3's `(event, next)`.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use http::header::{HeaderValue, ALLOW};
+use http::Method;
+
+use crate::error::HttpError;
+use crate::event::H3Event;
+use crate::handler::{BoxFuture, Handler};
+use crate::response::{IntoResponse, Response};
+use crate::router::Router;
+
+/// Runs around the rest of the pipeline: it can look at or change the
+/// event, answer by itself without calling `next`, or call
+/// [`Next::run`] and change the response.
+///
+/// Implemented for every `Fn(H3Event, Next) -> impl Future<Output = impl IntoResponse>`.
+///
+/// ```
+/// use h3rs::{H3, H3Event, Next};
+///
+/// async fn timing(event: H3Event, next: Next) -> h3rs::Response {
+///     let started = std::time::Instant::now();
+///     let mut res = next.run(event).await;
+///     let ms = started.elapsed().as_millis().to_string();
+///     res.headers_mut().insert("x-time-ms", ms.parse().unwrap());
+///     res
+/// }
+///
+/// let app = H3::new().middleware(timing);
+/// # let _ = app;
+/// ```
+pub trait Middleware: Send + Sync + 'static {
+    /// Handles the event, calling `next` to go on.
+    fn handle(&self, event: H3Event, next: Next) -> BoxFuture<'static, Response>;
+}
+
+impl<F, Fut, R> Middleware for F
+where
+    F: Fn(H3Event, Next) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    R: IntoResponse,
+{
+    fn handle(&self, event: H3Event, next: Next) -> BoxFuture<'static, Response> {
+        let future = self(event, next);
+        Box::pin(async move { future.await.into_response() })
+    }
+}
+
+/// A middleware, for every path or only for paths that match a pattern.
+#[derive(Clone)]
+pub(crate) struct MiddlewareEntry {
+    pub(crate) scope: Option<(Arc<str>, Router<()>)>,
+    pub(crate) middleware: Arc<dyn Middleware>,
+}
+
+impl MiddlewareEntry {
+    pub(crate) fn new(pattern: Option<&str>, middleware: Arc<dyn Middleware>) -> Self {
+        let scope = pattern.map(|pattern| {
+            let mut router = Router::new();
+            if let Err(e) = router.insert(None, pattern, ()) {
+                panic!("invalid middleware pattern {pattern:?}: {e}");
+            }
+            (Arc::from(pattern), router)
+        });
+        MiddlewareEntry { scope, middleware }
+    }
+
+    fn applies_to(&self, method: &Method, path: &str) -> bool {
+        match &self.scope {
+            None => true,
+            Some((_, router)) => matches!(
+                router.find(method, path),
+                crate::router::RouteMatch::Found { .. }
+            ),
+        }
+    }
+}
+
+/// What the pipeline ends in once middleware has run.
+#[derive(Clone)]
+pub(crate) enum Endpoint {
+    Handler(Arc<dyn Handler>),
+    NotFound,
+    MethodNotAllowed(Arc<[Method]>),
+}
+
+/// The rest of the pipeline, given to a middleware.
+pub struct Next {
+    chain: Arc<Vec<MiddlewareEntry>>,
+    index: usize,
+    endpoint: Endpoint,
+}
+
+impl Next {
+    pub(crate) fn new(chain: Arc<Vec<MiddlewareEntry>>, endpoint: Endpoint) -> Self {
+        Next {
+            chain,
+            index: 0,
+            endpoint,
+        }
+    }
+
+    /// Runs the remaining middleware and the handler.
+    pub async fn run(mut self, event: H3Event) -> Response {
+        while let Some(entry) = self.chain.get(self.index) {
+            self.index += 1;
+            if entry.applies_to(event.method(), event.path()) {
+                let middleware = entry.middleware.clone();
+                return middleware.handle(event, self).await;
+            }
+        }
+        match self.endpoint {
+            Endpoint::Handler(handler) => handler.call(event).await,
+            Endpoint::NotFound => HttpError::not_found(format!(
+                "Cannot find any route matching [{}] {}",
+                event.method(),
+                event.path()
+            ))
+            .into_response(),
+            Endpoint::MethodNotAllowed(allow) => {
+                let list = allow
+                    .iter()
+                    .map(Method::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut err = HttpError::new(
+                    http::StatusCode::METHOD_NOT_ALLOWED,
+                    format!(
+                        "Method {} is not allowed on {}",
+                        event.method(),
+                        event.path()
+                    ),
+                );
+                if let Ok(value) = HeaderValue::try_from(list) {
+                    err = err.with_header(ALLOW, value);
+                }
+                err.into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! `Register`, the one trait every generated item implements, and `Routes`, a group of them.
+
+use crate::app::H3;
+
+/// Something that adds itself to an app: a route made by `#[get]` and
+/// friends, a group of routes, a WebSocket handler, a whole sub-app.
+///
+/// `h3rs::serve!(a, b)` is `H3::new().register(a).register(b)`.
+///
+/// ```
+/// use h3rs::{H3, H3Event, Register};
+///
+/// struct Health;
+///
+/// impl Register for Health {
+///     fn register(self, app: H3) -> H3 {
+///         app.get("/health", |_: H3Event| async { "ok" })
+///     }
+/// }
+///
+/// let app = H3::new().register(Health);
+/// # let _ = app;
+/// ```
+pub trait Register {
+    /// Adds `self` to `app`.
+    fn register(self, app: H3) -> H3;
+}
+
+/// Another app registered at the root merges its routes, middleware, hooks and state.
+impl Register for H3 {
+    fn register(self, app: H3) -> H3 {
+        app.mount("/", self)
+    }
+}
+
+/// A closure can register anything by hand.
+impl<F: FnOnce(H3) -> H3> Register for F {
+    fn register(self, app: H3) -> H3 {
+        self(app)
+    }
+}
+
+type Registration = Box<dyn FnOnce(H3) -> H3 + Send>;
+
+/// A group of registrable items, built by `h3rs::routes![a, b]` or by a
+/// `#[h3rs::routes] mod`; register it, or mount it under a prefix.
+///
+/// ```
+/// use h3rs::prelude::*;
+///
+/// #[get("/users")]
+/// async fn users() -> &'static str { "[]" }
+///
+/// let api: h3rs::Routes = h3rs::routes![users];
+/// let app = H3::new().mount("/api", api);
+/// # let _ = app;
+/// ```
+#[derive(Default)]
+pub struct Routes {
+    items: Vec<Registration>,
+}
+
+impl Routes {
+    /// An empty group.
+    pub fn new() -> Self {
+        Routes::default()
+    }
+
+    /// Adds an item to the group.
+    pub fn with<R: Register + Send + 'static>(mut self, item: R) -> Self {
+        self.items.push(Box::new(move |app| item.register(app)));
+        self
+    }
+}
+
+impl Register for Routes {
+    fn register(self, app: H3) -> H3 {
+        self.items.into_iter().fold(app, |app, item| item(app))
+    }
+}
+
+impl From<Routes> for H3 {
+    fn from(routes: Routes) -> H3 {
+        routes.register(H3::new())
+    }
+}

@@ -1,0 +1,308 @@
+//! `IntoResponse` and the response types built on it.
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use futures_util::Stream;
+use http::header::{self, HeaderName, HeaderValue};
+use http::{HeaderMap, StatusCode};
+use serde::Serialize;
+
+use crate::body::{Body, BoxError};
+use crate::error::HttpError;
+
+/// The response type of h3rs.
+pub type Response = http::Response<Body>;
+
+/// Anything a handler may return.
+///
+/// ```
+/// use h3rs::{IntoResponse, StatusCode};
+/// let res = (StatusCode::CREATED, "made").into_response();
+/// assert_eq!(res.status(), StatusCode::CREATED);
+/// assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
+/// ```
+pub trait IntoResponse {
+    /// Builds the response.
+    fn into_response(self) -> Response;
+}
+
+fn with_content_type(body: Body, content_type: &'static str) -> Response {
+    let mut res = Response::new(body);
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res
+}
+
+const TEXT: &str = "text/plain; charset=utf-8";
+const OCTETS: &str = "application/octet-stream";
+
+impl IntoResponse for Response {
+    fn into_response(self) -> Response {
+        self
+    }
+}
+
+impl IntoResponse for Body {
+    fn into_response(self) -> Response {
+        Response::new(self)
+    }
+}
+
+impl IntoResponse for &'static str {
+    fn into_response(self) -> Response {
+        with_content_type(self.into(), TEXT)
+    }
+}
+
+impl IntoResponse for String {
+    fn into_response(self) -> Response {
+        with_content_type(self.into(), TEXT)
+    }
+}
+
+impl IntoResponse for Bytes {
+    fn into_response(self) -> Response {
+        with_content_type(self.into(), OCTETS)
+    }
+}
+
+impl IntoResponse for Vec<u8> {
+    fn into_response(self) -> Response {
+        with_content_type(self.into(), OCTETS)
+    }
+}
+
+/// `()` is "nothing to say": 204 No Content.
+impl IntoResponse for () {
+    fn into_response(self) -> Response {
+        StatusCode::NO_CONTENT.into_response()
+    }
+}
+
+impl IntoResponse for StatusCode {
+    fn into_response(self) -> Response {
+        let mut res = Response::new(Body::empty());
+        *res.status_mut() = self;
+        res
+    }
+}
+
+impl IntoResponse for Infallible {
+    fn into_response(self) -> Response {
+        match self {}
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
+    fn into_response(self) -> Response {
+        let mut res = self.1.into_response();
+        *res.status_mut() = self.0;
+        res
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for (HeaderMap, T) {
+    fn into_response(self) -> Response {
+        let mut res = self.1.into_response();
+        res.headers_mut().extend(self.0);
+        res
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for (StatusCode, HeaderMap, T) {
+    fn into_response(self) -> Response {
+        (self.0, (self.1, self.2)).into_response()
+    }
+}
+
+/// Headers as pairs: `([("x-id", "7")], body)`. A name or value that is not
+/// valid in HTTP is a bug of the handler and answers 500.
+impl<K, V, T, const N: usize> IntoResponse for ([(K, V); N], T)
+where
+    K: TryInto<HeaderName>,
+    K::Error: std::fmt::Display,
+    V: TryInto<HeaderValue>,
+    V::Error: std::fmt::Display,
+    T: IntoResponse,
+{
+    fn into_response(self) -> Response {
+        let mut headers = HeaderMap::with_capacity(N);
+        for (name, value) in self.0 {
+            let name = match name.try_into() {
+                Ok(name) => name,
+                Err(e) => {
+                    return HttpError::internal(format!("bad header name: {e}")).into_response()
+                }
+            };
+            match value.try_into() {
+                Ok(value) => headers.append(name, value),
+                Err(e) => {
+                    return HttpError::internal(format!("bad header value: {e}")).into_response()
+                }
+            };
+        }
+        (headers, self.1).into_response()
+    }
+}
+
+impl<K, V, T, const N: usize> IntoResponse for (StatusCode, [(K, V); N], T)
+where
+    ([(K, V); N], T): IntoResponse,
+{
+    fn into_response(self) -> Response {
+        (self.0, (self.1, self.2)).into_response()
+    }
+}
+
+/// `None` is a 404.
+impl<T: IntoResponse> IntoResponse for Option<T> {
+    fn into_response(self) -> Response {
+        match self {
+            Some(value) => value.into_response(),
+            None => HttpError::not_found("Not Found").into_response(),
+        }
+    }
+}
+
+impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    fn into_response(self) -> Response {
+        match self {
+            Ok(value) => value.into_response(),
+            Err(err) => err.into_response(),
+        }
+    }
+}
+
+/// An HTML response (`text/html; charset=utf-8`).
+///
+/// ```
+/// use h3rs::{Html, IntoResponse};
+/// let res = Html("<h1>hi</h1>").into_response();
+/// assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Html<T>(pub T);
+
+impl<T: Into<Body>> IntoResponse for Html<T> {
+    fn into_response(self) -> Response {
+        with_content_type(self.0.into(), "text/html; charset=utf-8")
+    }
+}
+
+/// JSON in and out: as a response it serializes `T` (`application/json`);
+/// as an extractor it parses the request body (see [`FromEvent`](crate::FromEvent)).
+///
+/// ```
+/// use h3rs::{IntoResponse, Json};
+/// let res = Json(serde_json::json!({ "ok": true })).into_response();
+/// assert_eq!(res.headers()["content-type"], "application/json");
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Json<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_vec(&self.0) {
+            Ok(bytes) => with_content_type(bytes.into(), "application/json"),
+            Err(e) => HttpError::internal(e).into_response(),
+        }
+    }
+}
+
+/// A redirect: `Location` plus a 3xx status.
+///
+/// ```
+/// use h3rs::{IntoResponse, Redirect};
+/// let res = Redirect::to("/login").into_response();
+/// assert_eq!(res.status(), 302);
+/// assert_eq!(res.headers()["location"], "/login");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Redirect {
+    status: StatusCode,
+    location: String,
+}
+
+impl Redirect {
+    /// 302 Found, as H3's `redirect` does by default.
+    pub fn to(location: impl Into<String>) -> Self {
+        Self::with_status(StatusCode::FOUND, location)
+    }
+
+    /// 303 See Other: after a POST, go GET this.
+    ///
+    /// ```
+    /// assert_eq!(h3rs::IntoResponse::into_response(h3rs::Redirect::see_other("/")).status(), 303);
+    /// ```
+    pub fn see_other(location: impl Into<String>) -> Self {
+        Self::with_status(StatusCode::SEE_OTHER, location)
+    }
+
+    /// 307 Temporary Redirect: same method, same body.
+    ///
+    /// ```
+    /// assert_eq!(h3rs::IntoResponse::into_response(h3rs::Redirect::temporary("/")).status(), 307);
+    /// ```
+    pub fn temporary(location: impl Into<String>) -> Self {
+        Self::with_status(StatusCode::TEMPORARY_REDIRECT, location)
+    }
+
+    /// 308 Permanent Redirect.
+    ///
+    /// ```
+    /// assert_eq!(h3rs::IntoResponse::into_response(h3rs::Redirect::permanent("/")).status(), 308);
+    /// ```
+    pub fn permanent(location: impl Into<String>) -> Self {
+        Self::with_status(StatusCode::PERMANENT_REDIRECT, location)
+    }
+
+    /// Any status (meant for 3xx).
+    ///
+    /// ```
+    /// use h3rs::{Redirect, StatusCode};
+    /// let r = Redirect::with_status(StatusCode::MOVED_PERMANENTLY, "/new");
+    /// # let _ = r;
+    /// ```
+    pub fn with_status(status: StatusCode, location: impl Into<String>) -> Self {
+        Redirect {
+            status,
+            location: location.into(),
+        }
+    }
+}
+
+impl IntoResponse for Redirect {
+    fn into_response(self) -> Response {
+        match HeaderValue::try_from(self.location) {
+            Ok(location) => {
+                let mut res = self.status.into_response();
+                res.headers_mut().insert(header::LOCATION, location);
+                res
+            }
+            Err(e) => HttpError::internal(e).into_response(),
+        }
+    }
+}
+
+/// A streaming response from any `Stream` of byte chunks
+/// (`application/octet-stream` unless you set another type).
+///
+/// ```
+/// use h3rs::{IntoResponse, StreamBody};
+/// let chunks = futures_util::stream::iter(["a", "b"].map(Ok::<_, std::io::Error>));
+/// let res = StreamBody(chunks).into_response();
+/// assert_eq!(res.status(), 200);
+/// ```
+pub struct StreamBody<S>(pub S);
+
+impl<S, T, E> IntoResponse for StreamBody<S>
+where
+    S: Stream<Item = Result<T, E>> + Send + 'static,
+    T: Into<Bytes> + 'static,
+    E: Into<BoxError> + 'static,
+{
+    fn into_response(self) -> Response {
+        with_content_type(Body::from_stream(self.0), OCTETS)
+    }
+}

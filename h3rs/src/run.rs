@@ -1,0 +1,53 @@
+//! `run`: the `main` of a served app, as `h3rs::serve!` writes it.
+
+use std::future::Future;
+use std::process::ExitCode;
+
+use crate::app::H3;
+
+/// Installs a tracing subscriber (filtered by `RUST_LOG`, default `info`),
+/// builds a multi-threaded tokio runtime, builds the app, and serves it
+/// with [`serve`](crate::serve) until Ctrl-C or SIGTERM. Exits 0 after a
+/// graceful shutdown, 1 if the server could not start.
+///
+/// The app is built inside the runtime, so building it may await
+/// (connecting to a database) and spawn tasks.
+///
+/// ```no_run
+/// use h3rs::{H3, H3Event};
+///
+/// fn main() -> std::process::ExitCode {
+///     h3rs::run(async { H3::new().get("/", |_: H3Event| async { "hi" }) })
+/// }
+/// ```
+pub fn run<F: Future<Output = H3>>(app: F) -> ExitCode {
+    install_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the tokio runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    let served = runtime.block_on(async {
+        let app = app.await;
+        crate::server::serve(app).await
+    });
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn install_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Someone may have installed a subscriber already; theirs wins.
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+}
