@@ -62,7 +62,7 @@ struct Route {
 /// let app = H3::new().get("/hello/:name", |event: H3Event| async move {
 ///     format!("hello {}", event.params().get("name").unwrap_or("you"))
 /// });
-/// let req = Request::builder().uri("/hello/ada").body(Body::empty()).unwrap();
+/// let req = h3rs::http::Request::builder().uri("/hello/ada").body(Body::empty()).unwrap();
 /// let res = app.handle(req).await;
 /// assert_eq!(res.status(), 200);
 /// # }
@@ -359,7 +359,7 @@ impl H3 {
     /// # async fn demo() {
     /// use h3rs::{Body, H3, Request};
     /// let app = H3::new();
-    /// let req = Request::builder().uri("/nope").body(Body::empty()).unwrap();
+    /// let req = h3rs::http::Request::builder().uri("/nope").body(Body::empty()).unwrap();
     /// assert_eq!(app.handle(req).await.status(), 404);
     /// # }
     /// ```

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
-use http::{HeaderMap, StatusCode};
+use http::StatusCode;
 use serde::Serialize;
 
 use crate::body::BoxError;
@@ -32,8 +32,9 @@ pub struct HttpError {
     pub message: String,
     /// Extra JSON shown to the client under `data`.
     pub data: Option<serde_json::Value>,
-    /// Extra response headers (for example `Allow` on a 405).
-    pub headers: HeaderMap,
+    /// Extra response headers (for example `Allow` on a 405). A list rather
+    /// than a `HeaderMap` keeps `Result<T, HttpError>` small.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
     cause: Option<BoxError>,
 }
 
@@ -59,7 +60,7 @@ impl HttpError {
             status,
             message: message.into(),
             data: None,
-            headers: HeaderMap::new(),
+            headers: Vec::new(),
             cause: None,
         }
     }
@@ -133,10 +134,10 @@ impl HttpError {
     /// use h3rs::header::RETRY_AFTER;
     /// let err = h3rs::HttpError::new(h3rs::StatusCode::SERVICE_UNAVAILABLE, "busy")
     ///     .with_header(RETRY_AFTER, h3rs::header::HeaderValue::from_static("5"));
-    /// assert_eq!(err.headers[RETRY_AFTER], "5");
+    /// assert_eq!(err.headers[0].1, "5");
     /// ```
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.append(name, value);
+        self.headers.push((name, value));
         self
     }
 
@@ -196,7 +197,7 @@ impl IntoResponse for HttpError {
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         for (name, value) in &self.headers {
-            headers.append(name, value.clone());
+            headers.append(name.clone(), value.clone());
         }
         response
             .extensions_mut()

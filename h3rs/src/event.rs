@@ -43,7 +43,7 @@ pub(crate) struct BodyLimit(pub usize);
 #[derive(Debug)]
 pub struct H3Event {
     parts: Parts,
-    body: Option<Body>,
+    body: Option<Unshared<Body>>,
     params: Params,
     pattern: Option<Arc<str>>,
     state: Arc<Extensions>,
@@ -60,7 +60,7 @@ impl H3Event {
             .map_or(body_limit, |limit| limit.0);
         H3Event {
             parts,
-            body: Some(body),
+            body: Some(Unshared(body)),
             params: Params::default(),
             pattern: None,
             state,
@@ -204,7 +204,7 @@ impl H3Event {
 
     /// Takes the body out of the event, unread; `None` once taken.
     pub fn take_body(&mut self) -> Option<Body> {
-        self.body.take()
+        self.body.take().map(|body| body.0)
     }
 
     /// Reads the whole body within the body limit. A body over the limit is
@@ -228,8 +228,7 @@ impl H3Event {
             return Err(too_large());
         }
         let body = self
-            .body
-            .take()
+            .take_body()
             .ok_or_else(|| HttpError::internal("the request body was already read"))?;
         match Limited::new(body, limit).collect().await {
             Ok(collected) => Ok(collected.to_bytes()),
@@ -238,6 +237,22 @@ impl H3Event {
                 "Failed to read the request body: {e}"
             ))),
         }
+    }
+}
+
+/// Holds a value that is only ever reached through `&mut self` or by value,
+/// which makes sharing `&Unshared<T>` between threads harmless: there is
+/// nothing to do with it. This lets handlers hold `&H3Event` across an
+/// `.await` although a streaming body is `Send` but not `Sync`.
+struct Unshared<T>(T);
+
+// SAFETY: no method of `Unshared` gives access to the inner value through
+// `&self`; only ownership or `&mut` reaches it, and those are exclusive.
+unsafe impl<T: Send> Sync for Unshared<T> {}
+
+impl<T> std::fmt::Debug for Unshared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Body")
     }
 }
 

@@ -67,10 +67,15 @@ pub use http::{self, header, HeaderMap, Method, StatusCode, Uri};
 /// The request type of h3rs.
 pub type Request = http::Request<Body>;
 
+pub use h3rs_macros::{
+    all, app, delete, get, group, head, options, patch, post, put, routes, serve,
+};
+
 /// The names most apps need: `use h3rs::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Bytes, Form, FromEvent, H3Event, HeaderMap, Html, HttpError, IntoResponse, Json, Method,
-        Next, Query, Redirect, Response, State, StatusCode, H3,
+        all, delete, get, head, options, patch, post, put, Bytes, Form, FromEvent, H3Event,
+        HeaderMap, Html, HttpError, IntoResponse, Json, Method, Next, Query, Redirect, Response,
+        State, StatusCode, H3,
     };
 }

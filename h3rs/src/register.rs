@@ -21,6 +21,11 @@ use crate::app::H3;
 /// let app = H3::new().register(Health);
 /// # let _ = app;
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be registered on an app",
+    label = "not a route, a group, a WebSocket handler or an app",
+    note = "pass the name of a function annotated with #[get(\"/...\")] (and friends) without calling it, a `#[websocket]` type, `h3rs::routes![...]`, or an `H3`"
+)]
 pub trait Register {
     /// Adds `self` to `app`.
     fn register(self, app: H3) -> H3;
@@ -43,7 +48,7 @@ impl<F: FnOnce(H3) -> H3> Register for F {
 type Registration = Box<dyn FnOnce(H3) -> H3 + Send>;
 
 /// A group of registrable items, built by `h3rs::routes![a, b]` or by a
-/// `#[h3rs::routes] mod`; register it, or mount it under a prefix.
+/// `#[h3rs::group] mod`; register it, or mount it under a prefix.
 ///
 /// ```
 /// use h3rs::prelude::*;

@@ -645,7 +645,7 @@ mod tests {
     fn reports_registered_pattern() {
         let r = router(&[get("/users/:id/")]);
         match r.find(&Method::GET, "/users/7") {
-            RouteMatch::Found { pattern, .. } => assert_eq!(pattern, "/users/:id/"),
+            RouteMatch::Found { pattern, .. } => assert_eq!(&**pattern, "/users/:id/"),
             other => panic!("{other:?}"),
         }
     }
@@ -676,10 +676,6 @@ mod tests {
         assert_eq!(params.get("z"), None);
         assert_eq!(params.len(), 2);
         assert!(!params.is_empty());
-        let mut extra = params.clone();
-        extra.push("z", "3");
-        assert_eq!(extra.get("z"), Some("3"));
-        assert_ne!(extra, params);
         assert!(Params::default().is_empty());
     }
 
@@ -976,7 +972,7 @@ mod tests {
         match r.find(&Method::GET, "/x") {
             RouteMatch::Found { value, pattern, .. } => {
                 assert_eq!(*value, "second");
-                assert_eq!(pattern, "/x/");
+                assert_eq!(&**pattern, "/x/");
             }
             other => panic!("{other:?}"),
         }

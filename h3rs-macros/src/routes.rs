@@ -1,0 +1,147 @@
+//! Groups of routes: `routes![a, b]` and `#[group] mod api { ... }`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, ToTokens};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Expr, Item, ItemMod, Token};
+
+/// `routes![a, b]` is `::h3rs::Routes::new().with(a).with(b)`.
+pub(crate) fn expand_list(input: TokenStream) -> TokenStream {
+    match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(input) {
+        Ok(items) => {
+            let items = items.iter();
+            quote!(::h3rs::Routes::new() #(.with(#items))*)
+        }
+        Err(error) => error.to_compile_error(),
+    }
+}
+
+/// The attribute on items that `#[group]` collects (last path segment).
+const ROUTE_ATTRIBUTES: [&str; 10] = [
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "all",
+    "websocket",
+    "sse",
+];
+
+/// This attribute's name, also collected when a nested module carries it.
+const GROUP: &str = "group";
+
+/// `#[group] mod api { ... }` adds `pub fn routes() -> ::h3rs::Routes` to the module, with
+/// every route in it.
+pub(crate) fn expand_group(args: TokenStream, item: TokenStream) -> TokenStream {
+    match group(args, item.clone()) {
+        Ok(expanded) => expanded,
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote!(#error #item)
+        }
+    }
+}
+
+fn group(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    if let Some(token) = args.into_iter().next() {
+        return Err(syn::Error::new(
+            token.span(),
+            format!("#[{GROUP}] takes no arguments: write #[h3rs::{GROUP}] mod name {{ ... }}"),
+        ));
+    }
+    let mut module: ItemMod = syn::parse2(item).map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            format!(
+                "#[{GROUP}] goes on a module of routes: write #[h3rs::{GROUP}] mod name {{ ... }}"
+            ),
+        )
+    })?;
+    let name = &module.ident;
+    let Some((_, items)) = &mut module.content else {
+        return Err(syn::Error::new_spanned(
+            &module,
+            format!(
+                "#[{GROUP}] needs the routes of `mod {name}` inline: write `mod {name} {{ ... }}`"
+            ),
+        ));
+    };
+    let members: Vec<Member> = items.iter().filter_map(Member::of).collect();
+    if members.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &module.ident,
+            format!(
+                "no route found in `mod {name}`: annotate its functions with #[get(\"/...\")] \
+                 or another route attribute"
+            ),
+        ));
+    }
+    let doc = format!(" Every route of `mod {name}`, to register or mount.");
+    let body = if members.iter().any(|member| !member.cfgs.is_empty()) {
+        // Some routes exist only under a `#[cfg]`: add each one under its own.
+        let adds = members.iter().map(|member| {
+            let Member { value, cfgs } = member;
+            quote!(#(#cfgs)* let routes = routes.with(#value);)
+        });
+        quote! {
+            let routes = ::h3rs::Routes::new();
+            #(#adds)*
+            routes
+        }
+    } else {
+        let values = members.iter().map(|member| &member.value);
+        quote!(::h3rs::Routes::new() #(.with(#values))*)
+    };
+    items.push(syn::parse_quote! {
+        #[doc = #doc]
+        pub fn routes() -> ::h3rs::Routes {
+            #body
+        }
+    });
+    Ok(module.into_token_stream())
+}
+
+/// An item of the module that the group registers.
+struct Member {
+    /// The value to register: `index` (a route's register function), `Chat` (the struct of a
+    /// `#[websocket]` impl), `api::routes()`.
+    value: TokenStream,
+    cfgs: Vec<Attribute>,
+}
+
+impl Member {
+    fn of(item: &Item) -> Option<Member> {
+        let (attrs, value) = match item {
+            Item::Fn(function) if has_attribute(&function.attrs, &ROUTE_ATTRIBUTES) => {
+                (&function.attrs, function.sig.ident.to_token_stream())
+            }
+            Item::Impl(block) if has_attribute(&block.attrs, &["websocket"]) => {
+                (&block.attrs, block.self_ty.to_token_stream())
+            }
+            Item::Mod(module) if has_attribute(&module.attrs, &[GROUP]) => {
+                let name = &module.ident;
+                (&module.attrs, quote!(#name::routes()))
+            }
+            _ => return None,
+        };
+        let cfgs = attrs
+            .iter()
+            .filter(|attr| attr.path().is_ident("cfg"))
+            .cloned()
+            .collect();
+        Some(Member { value, cfgs })
+    }
+}
+
+fn has_attribute(attrs: &[Attribute], names: &[&str]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|segment| names.iter().any(|name| segment.ident == name))
+    })
+}

@@ -1,0 +1,281 @@
+//! The compile errors, by message. `tests/ui/` (the workspace's `tests` package) checks where
+//! the compiler shows them.
+
+use super::{compile_errors, expand};
+
+/// The messages of the errors `source` expands to.
+fn errors(source: &str) -> Vec<String> {
+    compile_errors(expand(source))
+}
+
+#[track_caller]
+fn assert_errors(source: &str, expected: &[&str]) {
+    assert_eq!(errors(source), expected, "errors of {source}");
+}
+
+#[test]
+fn path_without_slash() {
+    assert_errors(
+        r#"#[get("users")] async fn users() {}"#,
+        &[r#"route paths start with `/`: write "/users""#],
+    );
+}
+
+#[test]
+fn param_not_an_identifier() {
+    assert_errors(
+        r#"#[get("/users/:user-id")] async fn user() {}"#,
+        &["`:user-id` is not an identifier: write `:user_id`"],
+    );
+}
+
+#[test]
+fn duplicate_param() {
+    assert_errors(
+        r#"#[get("/a/:id/b/:id")] async fn ab() {}"#,
+        &[
+            r#"`:id` appears twice in "/a/:id/b/:id": give each param its own name, as in `:id` and `:id_2`"#,
+        ],
+    );
+}
+
+#[test]
+fn catch_all_not_last() {
+    assert_errors(
+        r#"#[get("/files/**:path/raw")] async fn raw() {}"#,
+        &[
+            "`**:path` matches the rest of the path, so it must be the last segment: use `*` or \
+           `:name` for one segment in the middle",
+        ],
+    );
+}
+
+#[test]
+fn unknown_param() {
+    assert_errors(
+        r#"#[get("/users/:id")] async fn user(idd: u64) {}"#,
+        &[
+            r#"`idd` is not a param of the path "/users/:id", which has `:id`: rename the parameter to one of them, or add `:idd` to the path"#,
+        ],
+    );
+    assert_errors(
+        r#"#[get("/users/:id/posts/:post")] async fn post(id: u64, slug: &str) {}"#,
+        &[
+            r#"`slug` is not a param of the path "/users/:id/posts/:post", which has `:id` and `:post`: rename the parameter to one of them, or add `:slug` to the path"#,
+        ],
+    );
+    assert_errors(
+        r#"#[get("/users/")] async fn user(id: u64) {}"#,
+        &[
+            r#"`id` is not a param of the path "/users/", which has none: add `:id` to the path, as in "/users/:id""#,
+        ],
+    );
+    assert_errors(
+        r#"#[get("/users/:id")] async fn user(_: u64) {}"#,
+        &[
+            r#"a `u64` parameter is parsed from the path: name it like a param of "/users/:id", as in `id: u64` for "/users/:id""#,
+        ],
+    );
+}
+
+#[test]
+fn string_is_an_extractor() {
+    // `String` not named like a param is the body as text.
+    assert_errors(r#"#[post("/users")] async fn create(body: String) {}"#, &[]);
+}
+
+#[test]
+fn borrowed_param() {
+    assert_errors(
+        r#"#[get("/users/:name")] async fn user(name: &str) {}"#,
+        &["path params are parsed into owned values: write `name: String`"],
+    );
+    assert_errors(
+        r#"#[get("/users/:id")] async fn user(id: &u64) {}"#,
+        &["path params are parsed into owned values: write `id: u64`"],
+    );
+}
+
+#[test]
+fn borrowed_extractor() {
+    assert_errors(
+        r#"#[get("/users")] async fn users(headers: &HeaderMap) {}"#,
+        &[
+            "extractors are owned values: write `HeaderMap` instead of `&HeaderMap` (only \
+           `&H3Event` and `&mut H3Event` are borrowed)",
+        ],
+    );
+    assert_errors(
+        r#"#[get("/users")] async fn users(query: &'static Query<HashMap<String, Vec<u8>>>) {}"#,
+        &[
+            "extractors are owned values: write `Query<HashMap<String, Vec<u8>>>` instead of \
+           `&'static Query<HashMap<String, Vec<u8>>>` (only `&H3Event` and `&mut H3Event` are \
+           borrowed)",
+        ],
+    );
+}
+
+#[test]
+fn receiver() {
+    assert_errors(
+        r#"#[get("/")] async fn index(&self) {}"#,
+        &[
+            "route handlers are free functions: move it out of the impl block, or use \
+           #[websocket(\"/path\")] on the impl block of a WebSocket handler",
+        ],
+    );
+}
+
+#[test]
+fn generic() {
+    assert_errors(
+        r#"#[get("/")] async fn index<T: Default, const N: usize>() {}"#,
+        &[
+            "route handlers cannot be generic: replace `T` with a concrete type",
+            "route handlers cannot be generic: replace `N` with a constant",
+        ],
+    );
+    // Lifetimes are fine.
+    assert_errors(
+        r#"#[get("/")] async fn index<'a>(event: &'a H3Event) {}"#,
+        &[],
+    );
+}
+
+#[test]
+fn impl_trait_parameter() {
+    assert_errors(
+        r#"#[get("/")] async fn index(body: impl FromEvent) {}"#,
+        &["route handlers cannot be generic: write a concrete type instead of `impl Trait`"],
+    );
+}
+
+#[test]
+fn unsafe_handler() {
+    assert_errors(
+        r#"#[get("/")] async unsafe fn index() {}"#,
+        &["route handlers cannot be `unsafe`: remove `unsafe` and use an `unsafe` block in the body"],
+    );
+}
+
+#[test]
+fn event_taken_twice() {
+    assert_errors(
+        r#"#[get("/")] async fn index(a: &H3Event, b: &mut H3Event) {}"#,
+        &["the handler takes the event twice: take it once, as `&H3Event`, `&mut H3Event` or `H3Event`"],
+    );
+    assert_errors(
+        r#"#[get("/")] async fn index(a: &H3Event, b: &h3rs::H3Event) {}"#,
+        &[],
+    );
+}
+
+#[test]
+fn parameter_named_like_the_route() {
+    // The route's value is a function, which a pattern never matches: `user` binds the param.
+    assert_errors(r#"#[get("/:user")] async fn user(user: String) {}"#, &[]);
+    assert_errors(r#"#[get("/")] async fn user(user: Query<Paging>) {}"#, &[]);
+}
+
+#[test]
+fn missing_path() {
+    assert_errors(
+        r#"#[get] async fn index() {}"#,
+        &[r#"#[get] needs the route path: write #[get("/path")]"#],
+    );
+    assert_errors(
+        r#"#[post()] async fn index() {}"#,
+        &[r#"#[post] needs the route path: write #[post("/path")]"#],
+    );
+}
+
+#[test]
+fn path_not_a_string() {
+    assert_errors(
+        r#"#[get(/users/:id)] async fn user(id: u64) {}"#,
+        &[r#"the route path is a string: write #[get("/users/:id")]"#],
+    );
+    assert_errors(
+        r#"#[get(path = "/users")] async fn users() {}"#,
+        &[r#"the route path is a string: write #[get("/users")]"#],
+    );
+}
+
+#[test]
+fn extra_arguments() {
+    assert_errors(
+        r#"#[get("/a", "/b")] async fn a() {}"#,
+        &[r#"#[get] takes only the route path: write #[get("/a")]"#],
+    );
+    assert_errors(r#"#[get("/a",)] async fn a() {}"#, &[]);
+}
+
+#[test]
+fn not_a_function() {
+    assert_errors(
+        r#"#[get("/")] struct Index;"#,
+        &[r#"#[get] goes on a function: write `#[get("/path")] async fn name() { ... }`"#],
+    );
+    assert_errors(
+        r#"#[get("/")] impl Chat {}"#,
+        &[
+            r#"#[get] goes on a function, not on an impl block: write `#[get("/path")] async fn name() { ... }`, or use #[websocket("/path")] on the impl block of a WebSocket handler"#,
+        ],
+    );
+}
+
+#[test]
+fn several_errors_at_once() {
+    assert_eq!(
+        errors(r#"#[get("users/:id/:id")] async fn user<T>(&self, name: u64) {}"#),
+        [
+            r#"route paths start with `/`: write "/users/:id/:id""#,
+            r#"`:id` appears twice in "users/:id/:id": give each param its own name, as in `:id` and `:id_2`"#,
+            "route handlers cannot be generic: replace `T` with a concrete type",
+            "route handlers are free functions: move it out of the impl block, or use \
+             #[websocket(\"/path\")] on the impl block of a WebSocket handler",
+        ],
+    );
+    assert_eq!(
+        errors(r#"#[get("/users/:id")] async fn user(a: u8, b: &str) {}"#).len(),
+        2
+    );
+}
+
+#[test]
+fn group_errors() {
+    assert_errors(
+        r#"#[group(api)] mod api { #[get("/")] async fn index() {} }"#,
+        &["#[group] takes no arguments: write #[h3rs::group] mod name { ... }"],
+    );
+    assert_errors(
+        r#"#[group] mod api { fn helper() {} }"#,
+        &[
+            r#"no route found in `mod api`: annotate its functions with #[get("/...")] or another route attribute"#,
+        ],
+    );
+    assert_errors(
+        r#"#[group] mod api;"#,
+        &["#[group] needs the routes of `mod api` inline: write `mod api { ... }`"],
+    );
+    assert_errors(
+        r#"#[group] struct Api;"#,
+        &["#[group] goes on a module of routes: write #[h3rs::group] mod name { ... }"],
+    );
+}
+
+#[test]
+fn serve_nothing() {
+    assert_errors(
+        "serve!();",
+        &["serve! needs the routes to serve: write `h3rs::serve!(index, user)`"],
+    );
+}
+
+#[test]
+fn list_syntax() {
+    assert_eq!(errors("routes![a b];").len(), 1);
+    assert_eq!(errors("app![a; b];").len(), 1);
+    assert!(errors("routes![];").is_empty());
+    assert!(errors("app![];").is_empty());
+}

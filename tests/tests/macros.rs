@@ -1,0 +1,137 @@
+//! Groups and app builders made by macros: routes!, #[group] mod, app!, #[all], sync handlers.
+
+use h3rs::prelude::*;
+use h3rs_tests::{request, spawn};
+use http_body_util::Full;
+
+#[get("/ping")]
+async fn ping() -> &'static str {
+    "pong"
+}
+
+#[post("/ping")]
+fn ping_post() -> &'static str {
+    "posted pong"
+}
+
+#[all("/anything")]
+async fn anything(method: Method) -> String {
+    method.to_string()
+}
+
+#[put("/put")]
+async fn put_route() -> &'static str {
+    "put"
+}
+
+#[patch("/patch")]
+async fn patch_route() -> &'static str {
+    "patch"
+}
+
+#[delete("/delete")]
+async fn delete_route() -> &'static str {
+    "delete"
+}
+
+#[head("/head-only")]
+async fn head_route() -> ([(&'static str, &'static str); 1], ()) {
+    ([("x-head", "1")], ())
+}
+
+#[options("/opts")]
+async fn options_route() -> ([(&'static str, &'static str); 1], ()) {
+    ([("allow", "GET, OPTIONS")], ())
+}
+
+#[h3rs::group]
+mod api {
+    use h3rs::prelude::*;
+
+    #[get("/version")]
+    pub async fn version() -> &'static str {
+        "1.0"
+    }
+
+    #[get("/items/:id")]
+    pub async fn item(id: u32) -> String {
+        format!("item {id}")
+    }
+
+    /// Not a route: left alone.
+    pub fn helper() -> u8 {
+        1
+    }
+}
+
+#[tokio::test]
+async fn every_method_attribute_registers_its_route() {
+    let server = spawn(h3rs::app![
+        ping,
+        ping_post,
+        anything,
+        put_route,
+        patch_route,
+        delete_route,
+        head_route,
+        options_route
+    ])
+    .await;
+    assert_eq!(server.get("/ping").await.text(), "pong");
+    let send = |method: &str, path: &str| request(method, path).body(Full::default()).unwrap();
+    assert_eq!(
+        server.send(send("POST", "/ping")).await.text(),
+        "posted pong"
+    );
+    assert_eq!(server.send(send("PUT", "/put")).await.text(), "put");
+    assert_eq!(server.send(send("PATCH", "/patch")).await.text(), "patch");
+    assert_eq!(
+        server.send(send("DELETE", "/delete")).await.text(),
+        "delete"
+    );
+    assert_eq!(
+        server
+            .send(send("HEAD", "/head-only"))
+            .await
+            .header("x-head"),
+        "1"
+    );
+    assert_eq!(
+        server.send(send("OPTIONS", "/opts")).await.header("allow"),
+        "GET, OPTIONS"
+    );
+    for method in ["GET", "POST", "DELETE"] {
+        assert_eq!(server.send(send(method, "/anything")).await.text(), method);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn routes_groups_can_be_registered_or_mounted() {
+    let group = h3rs::routes![ping, ping_post];
+    let server = spawn(
+        H3::new()
+            .mount("/v1", group)
+            .register(h3rs::routes![anything]),
+    )
+    .await;
+    assert_eq!(server.get("/v1/ping").await.text(), "pong");
+    assert_eq!(server.get("/anything").await.text(), "GET");
+    assert_eq!(server.get("/ping").await.status, 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn group_mod_collects_its_annotated_items() {
+    assert_eq!(api::helper(), 1);
+    let server = spawn(H3::new().mount("/api", api::routes())).await;
+    assert_eq!(server.get("/api/version").await.text(), "1.0");
+    assert_eq!(server.get("/api/items/5").await.text(), "item 5");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_handler_as_written_stays_callable() {
+    assert_eq!(ping::handler().await, "pong");
+    assert_eq!(ping_post::handler(), "posted pong");
+}

@@ -1,0 +1,10 @@
+use h3rs::prelude::*;
+
+struct Page;
+
+#[get("/")]
+async fn index() -> Page {
+    Page
+}
+
+h3rs::serve!(index);

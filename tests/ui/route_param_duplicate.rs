@@ -1,0 +1,6 @@
+use h3rs::prelude::*;
+
+#[get("/teams/:id/users/:id")]
+async fn member() {}
+
+h3rs::serve!(member);

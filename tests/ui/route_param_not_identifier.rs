@@ -1,0 +1,6 @@
+use h3rs::prelude::*;
+
+#[get("/users/:user-id")]
+async fn user() {}
+
+h3rs::serve!(user);

@@ -1,0 +1,6 @@
+use h3rs::prelude::*;
+
+#[get("/search?q=rust")]
+async fn search() {}
+
+h3rs::serve!(search);

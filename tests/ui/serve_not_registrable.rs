@@ -1,0 +1,5 @@
+async fn index() -> &'static str {
+    "index"
+}
+
+h3rs::serve!(index());
