@@ -11,6 +11,7 @@ use http_body_util::{BodyExt, Limited};
 
 use crate::body::Body;
 use crate::error::HttpError;
+use crate::pubsub::Hub;
 use crate::router::Params;
 use crate::Request;
 
@@ -49,10 +50,16 @@ pub struct H3Event {
     state: Arc<Extensions>,
     context: Extensions,
     body_limit: usize,
+    hub: Hub,
 }
 
 impl H3Event {
-    pub(crate) fn new(request: Request, state: Arc<Extensions>, body_limit: usize) -> Self {
+    pub(crate) fn new(
+        request: Request,
+        state: Arc<Extensions>,
+        body_limit: usize,
+        hub: Hub,
+    ) -> Self {
         let (parts, body) = request.into_parts();
         let body_limit = parts
             .extensions
@@ -66,7 +73,14 @@ impl H3Event {
             state,
             context: Extensions::new(),
             body_limit,
+            hub,
         }
+    }
+
+    /// Removes a value the server put into the request's extensions (the
+    /// connection's upgrade handle, its shutdown signal).
+    pub(crate) fn take_extension<T: Clone + Send + Sync + 'static>(&mut self) -> Option<T> {
+        self.parts.extensions.remove::<T>()
     }
 
     pub(crate) fn set_route(&mut self, params: Params, pattern: Arc<str>) {
@@ -190,6 +204,24 @@ impl H3Event {
     /// Per-request typed context, mutable.
     pub fn context_mut(&mut self) -> &mut Extensions {
         &mut self.context
+    }
+
+    /// The app's pub/sub hub: publish to WebSocket peers (and SSE streams)
+    /// from any handler.
+    ///
+    /// ```
+    /// # fn demo(event: &h3rs::H3Event) {
+    /// event.hub().publish("news", "a request came in");
+    /// # }
+    /// ```
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// The server's shutdown signal, when served by [`serve`](crate::serve):
+    /// long-lived responses listen to it.
+    pub fn shutdown(&self) -> Option<&crate::Shutdown> {
+        self.parts.extensions.get::<crate::Shutdown>()
     }
 
     /// The address of the client, when served by [`serve`](crate::serve).

@@ -40,12 +40,14 @@ mod event;
 mod extract;
 mod handler;
 mod middleware;
+pub mod pubsub;
 mod register;
 mod response;
 mod router;
 mod run;
 mod server;
 mod shutdown;
+pub mod ws;
 
 pub use app::{RequestInfo, DEFAULT_BODY_LIMIT, H3};
 pub use body::{Body, BoxError};
@@ -68,14 +70,15 @@ pub use http::{self, header, HeaderMap, Method, StatusCode, Uri};
 pub type Request = http::Request<Body>;
 
 pub use h3rs_macros::{
-    all, app, delete, get, group, head, options, patch, post, put, routes, serve,
+    all, app, delete, get, group, head, options, patch, post, put, routes, serve, websocket,
 };
 
 /// The names most apps need: `use h3rs::prelude::*;`.
 pub mod prelude {
+    pub use crate::ws::{CloseDetails, Message, Peer, Upgrade, WsError};
     pub use crate::{
-        all, delete, get, head, options, patch, post, put, Bytes, Form, FromEvent, H3Event,
-        HeaderMap, Html, HttpError, IntoResponse, Json, Method, Next, Query, Redirect, Response,
-        State, StatusCode, H3,
+        all, delete, get, head, options, patch, post, put, websocket, Bytes, Form, FromEvent,
+        H3Event, HeaderMap, Html, HttpError, IntoResponse, Json, Method, Next, Query, Redirect,
+        Response, State, StatusCode, H3,
     };
 }
