@@ -24,8 +24,11 @@ impl WsError {
     /// 1002 protocol error, 1007 invalid UTF-8, 1009 too big, 1006 for a
     /// dead socket.
     pub(crate) fn from_wire(error: &tungstenite::Error) -> Self {
+        use tungstenite::error::ProtocolError;
         use tungstenite::Error;
         let code = match error {
+            // The client vanished without a close frame: nothing to answer.
+            Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => 1006,
             Error::Protocol(_) | Error::AttackAttempt => 1002,
             Error::Utf8(_) => 1007,
             Error::Capacity(_) => 1009,
