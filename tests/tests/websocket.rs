@@ -568,13 +568,13 @@ async fn drop_oldest_keeps_the_freshest_messages() {
     let mut client = connect(&server, "/t").await;
     let peer = opened_rx.recv().await.unwrap();
     // Fill the socket buffers so that the queue backs up, then keep sending.
-    let big = Message::binary(vec![1u8; 256 * 1024]);
+    let big = Message::binary(vec![1u8; 64 * 1024]);
     for _ in 0..64 {
         peer.send(&big);
     }
     for i in 0..100 {
         assert!(peer.send(format!("tick {i}")), "drop-oldest never refuses");
-        assert!(peer.buffered_amount() <= 4 * 256 * 1024);
+        assert!(peer.buffered_amount() <= 4 * 64 * 1024);
     }
     let mut last = String::new();
     let mut ticks = 0;
