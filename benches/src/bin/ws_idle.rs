@@ -144,10 +144,9 @@ async fn serve_tungstenite() {
                 return;
             };
             while let Some(Ok(message)) = socket.next().await {
-                if message.is_text() || message.is_binary() {
-                    if socket.send(message).await.is_err() {
-                        return;
-                    }
+                let data = message.is_text() || message.is_binary();
+                if data && socket.send(message).await.is_err() {
+                    return;
                 }
             }
         });
