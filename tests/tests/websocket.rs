@@ -671,3 +671,66 @@ async fn oversized_messages_close_with_1009() {
     let _ = Arc::new(());
     server.stop().await;
 }
+
+#[tokio::test]
+async fn drain_and_error_hooks_fire() {
+    struct Hooks {
+        opened: mpsc::UnboundedSender<Peer>,
+        events: mpsc::UnboundedSender<String>,
+    }
+    impl WebSocket for Hooks {
+        async fn open(&self, peer: &Peer) {
+            let _ = self.opened.send(peer.clone());
+        }
+        async fn drain(&self, _peer: &Peer) {
+            let _ = self.events.send("drain".into());
+        }
+        async fn error(&self, _peer: &Peer, error: h3rs::ws::WsError) {
+            let _ = self.events.send(format!("error {}", error.close_code()));
+        }
+    }
+    let (opened, mut opened_rx) = mpsc::unbounded_channel();
+    let (events, mut events_rx) = mpsc::unbounded_channel();
+    let options = WsOptions::default()
+        .queue_capacity(2)
+        .slow_consumer(SlowConsumer::DropOldest)
+        .max_message_size(16);
+    let server = spawn(H3::new().websocket_with("/h", Hooks { opened, events }, options)).await;
+    let mut client = connect(&server, "/h").await;
+    let peer = opened_rx.recv().await.unwrap();
+    // Overfill the queue in one go (the writer cannot run in between), then
+    // let the client read: the writer drains it and reports.
+    for i in 0..10 {
+        peer.send(format!("m{i}"));
+    }
+    let mut last = String::new();
+    while last != "m9" {
+        last = next_text(&mut client).await;
+    }
+    assert_eq!(events_rx.recv().await.unwrap(), "drain");
+    client
+        .send(Wire::text("far more than sixteen bytes"))
+        .await
+        .unwrap();
+    assert_eq!(expect_close(&mut client).await.0, 1009);
+    assert_eq!(events_rx.recv().await.unwrap(), "error 1009");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_is_bounded_when_a_peer_never_answers_the_close() {
+    let options = WsOptions::default().close_timeout(Duration::from_secs(60));
+    let server = spawn_with(
+        H3::new().websocket_with("/ws", Echo, options),
+        test_options().grace_period(Duration::from_millis(200)),
+    )
+    .await;
+    // Connected, then never read again: the 1001 close frame is never answered.
+    let _mute = connect(&server, "/ws").await;
+    let started = std::time::Instant::now();
+    server.stop().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "shutdown hung on a mute peer"
+    );
+}
