@@ -80,9 +80,28 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(handler) => handler.expand(),
         Err(error) => {
             let error = error.to_compile_error();
-            quote!(#error #item)
+            let fallback = fallback(item.clone());
+            quote!(#error #item #fallback)
         }
     }
+}
+
+/// After an error, impls that register nothing, so that `serve!(Chat)` does
+/// not add a second, misleading error to the real one.
+fn fallback(item: TokenStream) -> Option<TokenStream> {
+    let block: ItemImpl = syn::parse2(item).ok()?;
+    if block.trait_.is_some() || !block.generics.params.is_empty() {
+        return None;
+    }
+    let self_ty = &block.self_ty;
+    Some(quote! {
+        impl ::h3rs::ws::WebSocket for #self_ty {}
+        impl ::h3rs::Register for #self_ty {
+            fn register(self, app: ::h3rs::H3) -> ::h3rs::H3 {
+                app
+            }
+        }
+    })
 }
 
 struct Handler {
@@ -204,7 +223,11 @@ fn check_hook(hook: &Hook, method: &ImplItemFn, errors: &mut Errors) -> bool {
             ok = false;
         }
     }
-    let given = sig.inputs.len().saturating_sub(1);
+    let given = sig
+        .inputs
+        .iter()
+        .filter(|input| matches!(input, FnArg::Typed(_)))
+        .count();
     if given < hook.required || given > hook.params.len() {
         errors.spanned(
             &sig.inputs,
@@ -244,7 +267,12 @@ fn check_hook(hook: &Hook, method: &ImplItemFn, errors: &mut Errors) -> bool {
 fn hook_method(self_ty: &Type, hook: &Hook, method: &ImplItemFn) -> TokenStream {
     let name = &method.sig.ident;
     let is_async = method.sig.asyncness.is_some();
-    let declared = method.sig.inputs.len() - 1;
+    let declared = method
+        .sig
+        .inputs
+        .iter()
+        .filter(|input| matches!(input, FnArg::Typed(_)))
+        .count();
     // The runtime's parameter list, with the types spelled out in full.
     let params = hook.params.iter().map(|(param, _)| {
         let ident = syn::Ident::new(param, Span::call_site());
@@ -264,11 +292,7 @@ fn hook_method(self_ty: &Type, hook: &Hook, method: &ImplItemFn) -> TokenStream 
         .iter()
         .map(|(param, _)| syn::Ident::new(param, Span::call_site()))
         .collect();
-    let ignore = if unused.is_empty() {
-        quote!()
-    } else {
-        quote!(let _ = (#(#unused),*);)
-    };
+    let ignore = quote!(#(let _ = #unused;)*);
     let call = quote_spanned!(method.sig.ident.span()=> <#self_ty>::#name(self, #(#args),*));
     if hook.name == "upgrade" {
         let output = quote!(::std::result::Result<::h3rs::ws::Upgrade, ::h3rs::Response>);
@@ -319,9 +343,14 @@ fn misspelt(name: &str) -> Option<&'static Hook> {
         stripped == hook.name
             || past("ed")
             || past("d")
-            || (hook.name.len() >= 5 && name.len() >= 5 && edit_distance(name, hook.name) == 1)
+            || (hook.name.len() >= 5
+                && !ORDINARY.contains(&name)
+                && edit_distance(name, hook.name) == 1)
     })
 }
+
+/// Ordinary method names one typo away from a hook (`clone` / `close`).
+const ORDINARY: &[&str] = &["clone", "closes", "errors", "drains"];
 
 /// Levenshtein distance, for typos of hook names.
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -48,8 +48,11 @@ fn expand(source: &str) -> TokenStream {
         Item::Struct(item) => &mut item.attrs,
         other => panic!("unexpected item {}", other.to_token_stream()),
     };
-    let is_macro =
-        |name: &str| name == "group" || METHODS.iter().any(|method| method.attribute() == name);
+    let is_macro = |name: &str| {
+        name == "group"
+            || name == "websocket"
+            || METHODS.iter().any(|method| method.attribute() == name)
+    };
     let position = attrs
         .iter()
         .position(|attr| is_macro(&attr.path().segments.last().unwrap().ident.to_string()))
@@ -62,6 +65,9 @@ fn expand(source: &str) -> TokenStream {
         Meta::NameValue(_) => panic!("#[{name} = ...]"),
     };
     let item = item.into_token_stream();
+    if name == "websocket" {
+        return crate::websocket::expand(args, item);
+    }
     match METHODS.iter().find(|method| method.attribute() == name) {
         Some(method) => crate::route::expand(*method, args, item),
         None => crate::routes::expand_group(args, item),
