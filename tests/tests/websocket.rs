@@ -1,7 +1,6 @@
 //! WebSocket behaviour through real sockets with a tokio-tungstenite client:
 //! pub/sub semantics, handshake decisions, limits, policies, shutdown.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -50,13 +49,17 @@ async fn next_text(client: &mut Client) -> String {
 }
 
 async fn expect_close(client: &mut Client) -> (u16, String) {
-    loop {
+    let details = loop {
         match next(client).await {
-            Wire::Close(Some(frame)) => return (frame.code.into(), frame.reason.to_string()),
-            Wire::Close(None) => return (1005, String::new()),
+            Wire::Close(Some(frame)) => break (frame.code.into(), frame.reason.to_string()),
+            Wire::Close(None) => break (1005, String::new()),
             _ => continue,
         }
-    }
+    };
+    // Reading on sends the client's answer and sees the server hang up.
+    let end = tokio::time::timeout(PATIENCE, async { while client.next().await.is_some() {} });
+    end.await.expect("the server closes the connection after the close handshake");
+    details
 }
 
 /// The seed's chat, as in examples/websocket.rs, with close hooks reported.
@@ -119,6 +122,7 @@ async fn publish_reaches_the_others_and_never_the_sender() {
     a.send(Wire::text("hi b")).await.unwrap();
     assert_eq!(next_text(&mut a).await, "hi b");
     assert!(next_text(&mut b).await.ends_with("] hi b"));
+    drop((a, b));
     server.stop().await;
 }
 
@@ -264,6 +268,7 @@ async fn upgrade_can_reject_choose_a_protocol_add_headers_and_seed_context() {
     assert_eq!(response.headers()["sec-websocket-protocol"], "chat.v2");
     assert_eq!(response.headers()["x-welcome"], "yes");
     assert_eq!(next_text(&mut client).await, "hello ada via chat.v2");
+    drop(client);
     server.stop().await;
 }
 
@@ -350,6 +355,7 @@ async fn a_get_route_on_the_same_path_serves_plain_requests() {
     let mut client = connect(&server, "/").await;
     client.send(Wire::text("same path")).await.unwrap();
     assert_eq!(next_text(&mut client).await, "same path");
+    drop(client);
     server.stop().await;
 }
 
@@ -362,6 +368,7 @@ async fn messages_keep_their_kind_and_bytes() {
     assert_eq!(next(&mut client).await, Wire::binary(raw));
     client.send(Wire::text("héllo ✓")).await.unwrap();
     assert_eq!(next(&mut client).await, Wire::text("héllo ✓"));
+    drop(client);
     server.stop().await;
 }
 
@@ -397,6 +404,7 @@ async fn the_app_publishes_from_http_handlers_to_every_subscriber() {
     assert_eq!(reply.text(), "2 2");
     assert_eq!(next_text(&mut a).await, r#"{"headline":"h3rs"}"#);
     assert_eq!(next_text(&mut b).await, r#"{"headline":"h3rs"}"#);
+    drop((a, b));
     server.stop().await;
 }
 
@@ -424,6 +432,7 @@ async fn a_panicking_hook_closes_its_peer_with_1011_only() {
             .all(|m| m.starts_with("[system]")),
         "{heard:?}"
     );
+    drop((bad, good));
     server.stop().await;
 }
 
@@ -483,6 +492,7 @@ async fn server_close_and_terminate() {
         matches!(end, None | Some(Err(_))),
         "terminate sends no close frame: {end:?}"
     );
+    drop(client);
     server.stop().await;
 }
 
@@ -589,6 +599,7 @@ async fn drop_oldest_keeps_the_freshest_messages() {
         "older messages should have been dropped ({ticks} ticks)"
     );
     assert!(peer.is_open());
+    drop(client);
     server.stop().await;
 }
 
@@ -668,7 +679,7 @@ async fn oversized_messages_close_with_1009() {
     let mut other = connect(&server, "/ws").await;
     other.send(Wire::text("fits")).await.unwrap();
     assert_eq!(next_text(&mut other).await, "fits");
-    let _ = Arc::new(());
+    drop((client, other));
     server.stop().await;
 }
 
@@ -714,6 +725,7 @@ async fn drain_and_error_hooks_fire() {
         .unwrap();
     assert_eq!(expect_close(&mut client).await.0, 1009);
     assert_eq!(events_rx.recv().await.unwrap(), "error 1009");
+    drop(client);
     server.stop().await;
 }
 
@@ -733,4 +745,62 @@ async fn shutdown_is_bounded_when_a_peer_never_answers_the_close() {
         started.elapsed() < Duration::from_secs(5),
         "shutdown hung on a mute peer"
     );
+}
+
+#[tokio::test]
+async fn middleware_runs_before_the_handshake() {
+    let app = H3::new()
+        .middleware(|event: H3Event, next: h3rs::Next| async move {
+            if event.headers().get("x-key").is_some() {
+                next.run(event).await
+            } else {
+                HttpError::unauthorized("key required").into_response()
+            }
+        })
+        .websocket("/ws", Echo);
+    let server = spawn(app).await;
+    let url = format!("ws://{}/ws", server.addr);
+    match tokio_tungstenite::connect_async(url.clone()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401)
+        }
+        other => panic!("expected a 401, got {other:?}"),
+    }
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("x-key", "k".parse().unwrap());
+    let (mut client, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    client.send(Wire::text("in")).await.unwrap();
+    assert_eq!(next_text(&mut client).await, "in");
+    drop(client);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn peers_are_listed_with_their_request_and_topics() {
+    struct Lobby;
+    impl WebSocket for Lobby {
+        async fn open(&self, peer: &Peer) {
+            peer.subscribe("lobby");
+            peer.subscribe("news");
+            peer.unsubscribe("news");
+            peer.send("ready");
+        }
+    }
+    let app = H3::new().websocket("/lobby", Lobby);
+    let hub = app.hub().clone();
+    let server = spawn(app).await;
+    let mut client = connect(&server, "/lobby?name=ada").await;
+    assert_eq!(next_text(&mut client).await, "ready");
+    let peers = hub.peers();
+    assert_eq!(peers.len(), 1);
+    let peer = &peers[0];
+    assert_eq!(peer.topics(), ["lobby"]);
+    assert_eq!(peer.uri().query(), Some("name=ada"));
+    assert!(peer.headers().contains_key("sec-websocket-key"));
+    assert!(peer.remote_addr().unwrap().ip().is_loopback());
+    assert_eq!(peer.to_string(), peer.id().to_string());
+    assert_eq!(hub.subscriber_count("lobby"), 1);
+    assert_eq!(hub.subscriber_count("news"), 0);
+    drop(client);
+    server.stop().await;
 }
