@@ -10,7 +10,7 @@ use http::{Extensions, Method, Uri};
 
 use crate::body::Body;
 use crate::error::{HttpError, RenderedError};
-use crate::event::H3Event;
+use crate::event::{Connection, H3Event};
 use crate::handler::Handler;
 use crate::middleware::{Endpoint, Middleware, MiddlewareEntry, Next};
 use crate::pubsub::Hub;
@@ -476,11 +476,21 @@ impl H3 {
     /// # }
     /// ```
     pub async fn handle(&self, request: Request) -> Response {
+        self.serve_request(request, None).await
+    }
+
+    /// [`H3::handle`], for a request that came on a served connection.
+    pub(crate) async fn serve_request(
+        &self,
+        request: Request,
+        connection: Option<Arc<Connection>>,
+    ) -> Response {
         let mut event = H3Event::new(
             request,
             self.state.clone(),
             self.body_limit,
             self.hub.clone(),
+            connection,
         );
         let is_head = event.method() == Method::HEAD;
         let info =

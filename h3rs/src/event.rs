@@ -19,10 +19,17 @@ use crate::Request;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RemoteAddr(pub SocketAddr);
 
-/// A body limit set for a whole server ([`ServeOptions::body_limit`](crate::ServeOptions::body_limit));
-/// it overrides the app's own limit.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct BodyLimit(pub usize);
+/// What the server knows of the connection a request came on. Kept out of
+/// the request's extensions so that serving a request allocates no map.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    pub remote: SocketAddr,
+    pub shutdown: crate::Shutdown,
+    /// A body limit for the whole server
+    /// ([`ServeOptions::body_limit`](crate::ServeOptions::body_limit)); it
+    /// overrides the app's own.
+    pub body_limit: Option<usize>,
+}
 
 /// One request: its head, its body (until read), the matched route's
 /// parameters, the app's state, and a per-request typed context.
@@ -51,6 +58,7 @@ pub struct H3Event {
     context: Extensions,
     body_limit: usize,
     hub: Hub,
+    connection: Option<Arc<Connection>>,
 }
 
 impl H3Event {
@@ -59,12 +67,13 @@ impl H3Event {
         state: Arc<Extensions>,
         body_limit: usize,
         hub: Hub,
+        connection: Option<Arc<Connection>>,
     ) -> Self {
         let (parts, body) = request.into_parts();
-        let body_limit = parts
-            .extensions
-            .get::<BodyLimit>()
-            .map_or(body_limit, |limit| limit.0);
+        let body_limit = connection
+            .as_ref()
+            .and_then(|c| c.body_limit)
+            .unwrap_or(body_limit);
         H3Event {
             parts,
             body: Some(Unshared(body)),
@@ -74,6 +83,7 @@ impl H3Event {
             context: Extensions::new(),
             body_limit,
             hub,
+            connection,
         }
     }
 
@@ -221,12 +231,12 @@ impl H3Event {
     /// The server's shutdown signal, when served by [`serve`](crate::serve):
     /// long-lived responses listen to it.
     pub fn shutdown(&self) -> Option<&crate::Shutdown> {
-        self.parts.extensions.get::<crate::Shutdown>()
+        self.connection.as_ref().map(|c| &c.shutdown)
     }
 
     /// The address of the client, when served by [`serve`](crate::serve).
     pub fn remote_addr(&self) -> Option<SocketAddr> {
-        self.parts.extensions.get::<RemoteAddr>().map(|a| a.0)
+        self.connection.as_ref().map(|c| c.remote)
     }
 
     /// The body limit that applies to this request, in bytes.

@@ -129,7 +129,7 @@ async fn accept<H: WebSocket>(
         return HttpError::internal("a WebSocket upgrade needs a connection served by h3rs")
             .into_response();
     };
-    let shutdown = event.take_extension::<Shutdown>();
+    let shutdown = event.shutdown().cloned();
     // Taken now so that a shutdown starting during the upgrade still waits for this peer.
     let guard = shutdown.as_ref().map(Shutdown::guard);
     let mut response = Response::new(crate::Body::empty());
