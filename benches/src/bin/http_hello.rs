@@ -11,8 +11,7 @@
 //! cargo run --release -p h3rs-benches --bin http_hello -- 64 2 5
 //! ```
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use h3rs_benches::{spawn_server, stop_server};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -58,13 +57,7 @@ fn main() {
 }
 
 async fn measure(kind: &str, path: &str, connections: usize, seconds: u64) -> f64 {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["serve", kind])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let port: u16 = lines.next().unwrap().unwrap().trim().parse().unwrap();
+    let (child, port) = spawn_server(kind);
     let count = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
@@ -72,7 +65,9 @@ async fn measure(kind: &str, path: &str, connections: usize, seconds: u64) -> f6
         let count = count.clone();
         let path = path.to_string();
         tasks.push(tokio::spawn(async move {
-            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+            let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap();
             stream.set_nodelay(true).unwrap();
             let (mut sender, conn) =
                 hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
@@ -94,8 +89,7 @@ async fn measure(kind: &str, path: &str, connections: usize, seconds: u64) -> f6
     for task in tasks {
         task.await.unwrap();
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    stop_server(child);
     count.load(Ordering::Relaxed) as f64 / seconds as f64
 }
 

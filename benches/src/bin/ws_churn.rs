@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
 use h3rs::ws::{CloseDetails, Message, Peer, WebSocket};
+use h3rs_benches::rss_kib;
 use tokio_tungstenite::tungstenite::Message as Wire;
 
 struct Chat;
@@ -32,15 +33,6 @@ impl WebSocket for Chat {
     }
 }
 
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 #[tokio::main]
 async fn main() {
     let cycles: usize = std::env::args()
@@ -58,7 +50,7 @@ async fn main() {
 
     let done = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    let start_rss = rss_kib();
+    let start_rss = rss_kib("self");
     let mut checkpoints = Vec::new();
     let mut tasks = Vec::new();
     for _ in 0..workers {
@@ -83,7 +75,7 @@ async fn main() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         let finished = done.load(Ordering::Relaxed).min(cycles);
         if finished >= next_report {
-            let rss = rss_kib();
+            let rss = rss_kib("self");
             println!(
                 "{finished:>9} cycles  RSS {rss} KiB  peers {}  topics {}",
                 hub.peer_count(),
@@ -101,7 +93,7 @@ async fn main() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     let elapsed = started.elapsed();
-    let end_rss = rss_kib();
+    let end_rss = rss_kib("self");
     println!(
         "{cycles} cycles in {:.1} s ({:.0}/s); RSS {start_rss} KiB at start, {} KiB at 10%, {end_rss} KiB at the end; peers {}, topics {}",
         elapsed.as_secs_f64(),

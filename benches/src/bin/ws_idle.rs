@@ -11,8 +11,7 @@
 //! ulimit -n 65536 && cargo run --release -p h3rs-benches --bin ws_idle -- 10000
 //! ```
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use h3rs_benches::{rss_kib, spawn_server, stop_server};
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
@@ -41,29 +40,14 @@ fn main() {
     );
 }
 
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 async fn measure(kind: &str, connections: usize) -> f64 {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["serve", kind])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let port: u16 = lines.next().unwrap().unwrap().trim().parse().unwrap();
+    let (child, port) = spawn_server(kind);
     let url = format!("ws://127.0.0.1:{port}/ws");
 
     // One connection first, so that lazily built state is not counted.
     let (mut warm, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     echo(&mut warm).await;
-    let before = rss_kib(child.id());
+    let before = rss_kib(&child.id().to_string());
 
     let mut clients = Vec::with_capacity(connections);
     for chunk in 0..connections.div_ceil(500) {
@@ -80,15 +64,14 @@ async fn measure(kind: &str, connections: usize) -> f64 {
             clients.push(task.await.unwrap());
         }
     }
-    let after = rss_kib(child.id());
+    let after = rss_kib(&child.id().to_string());
     let per_connection = (after.saturating_sub(before) * 1024) as f64 / connections as f64;
     println!(
         "{kind}: RSS {before} KiB -> {after} KiB with {connections} connections ({:.1} KiB each)",
         per_connection / 1024.0
     );
     drop(clients);
-    let _ = child.kill();
-    let _ = child.wait();
+    stop_server(child);
     per_connection
 }
 
