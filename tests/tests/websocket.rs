@@ -58,7 +58,8 @@ async fn expect_close(client: &mut Client) -> (u16, String) {
     };
     // Reading on sends the client's answer and sees the server hang up.
     let end = tokio::time::timeout(PATIENCE, async { while client.next().await.is_some() {} });
-    end.await.expect("the server closes the connection after the close handshake");
+    end.await
+        .expect("the server closes the connection after the close handshake");
     details
 }
 
