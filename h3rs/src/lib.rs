@@ -46,6 +46,7 @@ mod router;
 mod run;
 mod server;
 mod shutdown;
+pub mod sse;
 
 pub use app::{RequestInfo, DEFAULT_BODY_LIMIT, H3};
 pub use body::{Body, BoxError};
@@ -68,13 +69,14 @@ pub use http::{self, header, HeaderMap, Method, StatusCode, Uri};
 pub type Request = http::Request<Body>;
 
 pub use h3rs_macros::{
-    all, app, delete, get, group, head, options, patch, post, put, routes, serve,
+    all, app, delete, get, group, head, options, patch, post, put, routes, serve, sse, yielding,
 };
 
 /// The names most apps need: `use h3rs::prelude::*;`.
 pub mod prelude {
+    pub use crate::sse::{EventStream, LastEventId, SseEvent};
     pub use crate::{
-        all, delete, get, head, options, patch, post, put, Bytes, Form, FromEvent, H3Event,
+        all, delete, get, head, options, patch, post, put, sse, Bytes, Form, FromEvent, H3Event,
         HeaderMap, Html, HttpError, IntoResponse, Json, Method, Next, Query, Redirect, Response,
         State, StatusCode, H3,
     };
