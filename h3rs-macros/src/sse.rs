@@ -294,8 +294,10 @@ impl Stream {
         let Attributes { docs, cfgs, others } = Attributes::split(attrs);
         let literal = &args.path;
         let route = format!("`GET {}`, server-sent events,", literal.value());
-        let handler_doc =
-            format!(" The event stream as written ({route} each `yield value` sending the value).");
+        let handler_doc = format!(
+            " The event stream as written ({route} each `yield value` made \
+             `events.send(value).await`)."
+        );
         let call = call(&params, &args, &vis, &sig);
         let register_doc = format!(" Registers {route} on an app: `app.register({name})`.");
         let register = route::register_fn(
@@ -348,6 +350,7 @@ fn call(params: &[Arg], args: &Args, vis: &syn::Visibility, sig: &syn::Signature
     let keep_alive = match args.keep_alive {
         KeepAlive::App => TokenStream::new(),
         KeepAlive::Seconds(seconds) => {
+            let seconds = proc_macro2::Literal::u64_unsuffixed(seconds);
             quote!(.keep_alive(::std::time::Duration::from_secs(#seconds)))
         }
         KeepAlive::Off => quote!(.no_keep_alive()),
@@ -366,13 +369,14 @@ fn call(params: &[Arg], args: &Args, vis: &syn::Visibility, sig: &syn::Signature
         "Binds the request to the stream's parameters and starts the stream.",
         &sig.ident,
     );
+    let respond = quote_spanned! {output=> ::std::result::Result::Ok(response.stream(stream))};
     quote! {
         #docs
         #vis async fn call(#input: ::h3rs::H3Event) -> ::std::result::Result<::h3rs::sse::Sse, ::h3rs::HttpError> {
             #(#lets)*
             let response = ::h3rs::sse::Sse::new(&#event) #keep_alive;
             let stream = #generator;
-            ::std::result::Result::Ok(response.stream(stream))
+            #respond
         }
     }
 }

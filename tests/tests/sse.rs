@@ -704,3 +704,39 @@ async fn shutdown_ends_every_stream_cleanly() {
         "shutdown waited for the grace period instead of ending the streams"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Groups.
+
+#[h3rs::group]
+mod live {
+    use h3rs::prelude::*;
+
+    #[get("/")]
+    pub async fn page() -> &'static str {
+        "page"
+    }
+
+    h3rs::yielding! {
+        #[sse("/events/:room")]
+        pub async fn room_events(room: String) {
+            yield format!("welcome to {room}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn streams_in_a_group_are_mounted_with_it() {
+    let server = spawn(H3::new().mount("/live", live::routes())).await;
+    assert_eq!(server.get("/live").await.text(), "page");
+    assert_eq!(
+        server.get("/live/events/lobby").await.text(),
+        "data: welcome to lobby\n\n"
+    );
+    // Streams answer GET only.
+    let reply = server
+        .send_body("POST", "/live/events/lobby", "text/plain", "")
+        .await;
+    assert_eq!(reply.status, 405);
+    server.stop().await;
+}
