@@ -285,3 +285,29 @@ impl TestServer {
             .await
     }
 }
+
+/// The binary of example `name`, built if it is missing.
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    use std::process::Command;
+    // target/debug/deps/<this test> -> target/debug/examples/<name>
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
+    let path = dir.join(name);
+    if !path.exists() {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "-p", "h3rs-examples", "--example", name])
+            .status()
+            .expect("cargo build");
+        assert!(status.success(), "building example {name}");
+    }
+    path
+}
+
+/// A free loopback port for a server in another process.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
