@@ -10,6 +10,7 @@ mod path;
 mod route;
 mod routes;
 mod sse;
+mod websocket;
 mod yields;
 
 #[cfg(test)]
@@ -153,4 +154,25 @@ pub fn app(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn serve(input: TokenStream) -> TokenStream {
     app::expand_serve(input.into()).into()
+}
+
+/// A WebSocket route: `#[websocket("/_ws")]` on an `impl` block whose methods named `upgrade`,
+/// `open`, `message`, `close`, `error` and `drain` are the hooks (each optional, async or not,
+/// taking `&self`). The block stays as written; the macro adds `impl h3rs::ws::WebSocket` calling
+/// the hooks, and `impl h3rs::Register` so that a value of the type goes into `serve!`.
+///
+/// ```text
+/// struct Chat;
+///
+/// #[websocket("/_ws")]
+/// impl Chat {
+///     async fn open(&self, peer: &Peer) { peer.subscribe("chat"); }
+///     async fn message(&self, peer: &Peer, message: Message) { peer.publish("chat", message); }
+/// }
+///
+/// h3rs::serve!(Chat);
+/// ```
+#[proc_macro_attribute]
+pub fn websocket(args: TokenStream, item: TokenStream) -> TokenStream {
+    websocket::expand(args.into(), item.into()).into()
 }

@@ -10,12 +10,15 @@ use http::{Extensions, Method, Uri};
 
 use crate::body::Body;
 use crate::error::{HttpError, RenderedError};
-use crate::event::H3Event;
+use crate::event::{Connection, H3Event};
 use crate::handler::Handler;
 use crate::middleware::{Endpoint, Middleware, MiddlewareEntry, Next};
+use crate::pubsub::Hub;
 use crate::register::Register;
 use crate::response::{IntoResponse, Response};
 use crate::router::{join_pattern, RouteMatch, Router};
+use crate::ws::handshake::{is_upgrade_request, WebSocketRoute};
+use crate::ws::{Message, WebSocket, WsOptions};
 use crate::Request;
 
 /// The default request body limit: 1 MiB.
@@ -77,6 +80,9 @@ pub struct H3 {
     on_error: Vec<ErrorHook>,
     state: Arc<Extensions>,
     body_limit: usize,
+    hub: Hub,
+    websockets: Vec<Route>,
+    ws_router: Router<Arc<dyn Handler>>,
 }
 
 impl Default for H3 {
@@ -127,6 +133,9 @@ impl H3 {
             on_error: Vec::new(),
             state: Arc::new(Extensions::new()),
             body_limit: DEFAULT_BODY_LIMIT,
+            hub: Hub::new(),
+            websockets: Vec::new(),
+            ws_router: Router::new(),
         }
     }
 
@@ -182,6 +191,105 @@ impl H3 {
         self
     }
 
+    /// Adds a WebSocket route: a `GET` with `Upgrade: websocket` on `path`
+    /// runs the handshake and then `handler`'s hooks. A plain `GET` on the
+    /// same path is answered 426 Upgrade Required, unless a normal `GET`
+    /// route is registered there too: then that route serves it (a chat page
+    /// and its socket can share `/`).
+    ///
+    /// `#[websocket("/path")]` on an `impl` block calls this.
+    ///
+    /// ```
+    /// use h3rs::ws::{Message, Peer, WebSocket};
+    /// struct Echo;
+    /// impl WebSocket for Echo {
+    ///     async fn message(&self, peer: &Peer, message: Message) {
+    ///         peer.send(message);
+    ///     }
+    /// }
+    /// let app = h3rs::H3::new().websocket("/echo", Echo);
+    /// # let _ = app;
+    /// ```
+    pub fn websocket(self, path: &str, handler: impl WebSocket) -> Self {
+        let route = WebSocketRoute {
+            handler: Arc::new(handler),
+            options: None,
+        };
+        self.add_websocket_route(path, Arc::new(route))
+    }
+
+    /// Adds a WebSocket route with its own limits, overriding the app's
+    /// ([`H3::websocket_options`]).
+    ///
+    /// ```
+    /// use h3rs::ws::{WebSocket, WsOptions};
+    /// struct Uploads;
+    /// impl WebSocket for Uploads {}
+    /// let app = h3rs::H3::new().websocket_with(
+    ///     "/uploads",
+    ///     Uploads,
+    ///     WsOptions::default().max_message_size(16 * 1024 * 1024),
+    /// );
+    /// # let _ = app;
+    /// ```
+    pub fn websocket_with(self, path: &str, handler: impl WebSocket, options: WsOptions) -> Self {
+        let route = WebSocketRoute {
+            handler: Arc::new(handler),
+            options: Some(Arc::new(options)),
+        };
+        self.add_websocket_route(path, Arc::new(route))
+    }
+
+    /// Sets the WebSocket limits and timings of every route that does not set its own.
+    ///
+    /// ```
+    /// let app = h3rs::H3::new()
+    ///     .websocket_options(h3rs::ws::WsOptions::default().max_message_size(64 * 1024));
+    /// # let _ = app;
+    /// ```
+    pub fn websocket_options(self, options: WsOptions) -> Self {
+        self.state(Arc::new(options))
+    }
+
+    fn add_websocket_route(mut self, path: &str, handler: Arc<dyn Handler>) -> Self {
+        if let Err(e) = self
+            .ws_router
+            .insert(Some(Method::GET), path, handler.clone())
+        {
+            panic!("invalid WebSocket route pattern {path:?}: {e}");
+        }
+        let pattern: Arc<str> = Arc::from(path);
+        self.websockets.retain(|r| r.pattern != pattern);
+        self.websockets.push(Route {
+            method: Some(Method::GET),
+            pattern,
+            handler,
+        });
+        self
+    }
+
+    /// The app's pub/sub hub: clone it to publish from tasks and state, list peers.
+    ///
+    /// ```
+    /// let app = h3rs::H3::new();
+    /// let hub = app.hub().clone();
+    /// assert_eq!(hub.peer_count(), 0);
+    /// ```
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// Publishes `message` to every subscriber of `topic` (WebSocket peers
+    /// and SSE streams); returns how many it reached.
+    ///
+    /// ```
+    /// let app = h3rs::H3::new();
+    /// assert_eq!(app.publish("news", "nobody is listening yet"), 0);
+    /// ```
+    pub fn publish(&self, topic: &str, message: impl Into<Message>) -> usize {
+        self.hub.publish(topic, message)
+    }
+
     /// Adds anything that registers itself: a route made by a macro, a
     /// [`Routes`](crate::Routes) group, a WebSocket handler, another app.
     ///
@@ -212,6 +320,10 @@ impl H3 {
         for route in &other.routes {
             let pattern = join_pattern(prefix, &route.pattern);
             self = self.add_route(route.method.clone(), &pattern, route.handler.clone());
+        }
+        for route in &other.websockets {
+            let pattern = join_pattern(prefix, &route.pattern);
+            self = self.add_websocket_route(&pattern, route.handler.clone());
         }
         let scoped = other.middleware.iter().map(|entry| {
             let pattern = match &entry.scope {
@@ -377,7 +489,22 @@ impl H3 {
     /// # }
     /// ```
     pub async fn handle(&self, request: Request) -> Response {
-        let mut event = H3Event::new(request, self.state.clone(), self.body_limit);
+        self.serve_request(request, None).await
+    }
+
+    /// [`H3::handle`], for a request that came on a served connection.
+    pub(crate) async fn serve_request(
+        &self,
+        request: Request,
+        connection: Option<Arc<Connection>>,
+    ) -> Response {
+        let mut event = H3Event::new(
+            request,
+            self.state.clone(),
+            self.body_limit,
+            self.hub.clone(),
+            connection,
+        );
         let is_head = event.method() == Method::HEAD;
         let info =
             (!self.on_response.is_empty() || !self.on_error.is_empty()).then(|| RequestInfo {
@@ -387,18 +514,7 @@ impl H3 {
         for hook in &self.on_request {
             hook(&mut event);
         }
-        let endpoint = match self.router.find(event.method(), event.path()) {
-            RouteMatch::Found {
-                value: handler,
-                params,
-                pattern,
-            } => {
-                event.set_route(params, pattern.clone());
-                Endpoint::Handler(handler.clone())
-            }
-            RouteMatch::MethodNotAllowed { allow } => Endpoint::MethodNotAllowed(allow.into()),
-            RouteMatch::NotFound => Endpoint::NotFound,
-        };
+        let endpoint = self.route(&mut event);
         let pipeline = Next::new(self.middleware.clone(), endpoint).run(event);
         let mut response = match AssertUnwindSafe(pipeline).catch_unwind().await {
             Ok(response) => response,
@@ -431,6 +547,62 @@ impl H3 {
             *response.body_mut() = Body::empty();
         }
         response
+    }
+}
+
+impl H3 {
+    /// Finds what serves `event`: a WebSocket handshake goes to the
+    /// WebSocket routes first; a plain request to a WebSocket-only path is
+    /// told to upgrade.
+    fn route(&self, event: &mut H3Event) -> Endpoint {
+        let upgrade = !self.websockets.is_empty()
+            && event.method() == Method::GET
+            && is_upgrade_request(event.headers());
+        if upgrade {
+            if let RouteMatch::Found {
+                value,
+                params,
+                pattern,
+            } = self.ws_router.find(event.method(), event.path())
+            {
+                event.set_route(params, pattern.clone());
+                return Endpoint::Handler(value.clone());
+            }
+        }
+        let found = self.router.find(event.method(), event.path());
+        let endpoint = match found {
+            RouteMatch::Found {
+                value: handler,
+                params,
+                pattern,
+            } => {
+                event.set_route(params, pattern.clone());
+                return Endpoint::Handler(handler.clone());
+            }
+            RouteMatch::MethodNotAllowed { allow } => Endpoint::MethodNotAllowed(allow.into()),
+            RouteMatch::NotFound => Endpoint::NotFound,
+        };
+        if self.websockets.is_empty() {
+            return endpoint;
+        }
+        let is_get = matches!(*event.method(), Method::GET | Method::HEAD);
+        match self.ws_router.find(&Method::GET, event.path()) {
+            RouteMatch::Found { .. } if is_get => Endpoint::UpgradeRequired,
+            RouteMatch::Found { .. } => {
+                let mut allow = match endpoint {
+                    Endpoint::MethodNotAllowed(allow) => allow.to_vec(),
+                    _ => Vec::new(),
+                };
+                for method in [Method::GET, Method::HEAD] {
+                    if !allow.contains(&method) {
+                        allow.push(method);
+                    }
+                }
+                allow.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+                Endpoint::MethodNotAllowed(allow.into())
+            }
+            _ => endpoint,
+        }
     }
 }
 

@@ -28,6 +28,8 @@ pub struct Body(Inner);
 
 enum Inner {
     Full(Option<Bytes>),
+    /// A request body straight from hyper, kept unboxed: every request has one.
+    Incoming(hyper::body::Incoming),
     Boxed(UnsyncBoxBody<Bytes, BoxError>),
 }
 
@@ -80,6 +82,12 @@ impl Body {
     }
 }
 
+impl From<hyper::body::Incoming> for Body {
+    fn from(body: hyper::body::Incoming) -> Self {
+        Body(Inner::Incoming(body))
+    }
+}
+
 impl Default for Body {
     fn default() -> Self {
         Body::empty()
@@ -90,7 +98,7 @@ impl std::fmt::Debug for Body {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.0 {
             Inner::Full(bytes) => f.debug_tuple("Body").field(bytes).finish(),
-            Inner::Boxed(_) => f.write_str("Body(<stream>)"),
+            Inner::Incoming(_) | Inner::Boxed(_) => f.write_str("Body(<stream>)"),
         }
     }
 }
@@ -145,6 +153,9 @@ impl http_body::Body for Body {
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match &mut self.get_mut().0 {
             Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Inner::Incoming(body) => Pin::new(body)
+                .poll_frame(cx)
+                .map(|frame| frame.map(|result| result.map_err(Into::into))),
             Inner::Boxed(body) => Pin::new(body).poll_frame(cx),
         }
     }
@@ -152,6 +163,7 @@ impl http_body::Body for Body {
     fn is_end_stream(&self) -> bool {
         match &self.0 {
             Inner::Full(bytes) => bytes.is_none(),
+            Inner::Incoming(body) => body.is_end_stream(),
             Inner::Boxed(body) => body.is_end_stream(),
         }
     }
@@ -161,6 +173,7 @@ impl http_body::Body for Body {
             Inner::Full(bytes) => {
                 SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64))
             }
+            Inner::Incoming(body) => body.size_hint(),
             Inner::Boxed(body) => body.size_hint(),
         }
     }

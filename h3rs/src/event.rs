@@ -11,6 +11,7 @@ use http_body_util::{BodyExt, Limited};
 
 use crate::body::Body;
 use crate::error::HttpError;
+use crate::pubsub::Hub;
 use crate::router::Params;
 use crate::Request;
 
@@ -18,10 +19,17 @@ use crate::Request;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RemoteAddr(pub SocketAddr);
 
-/// A body limit set for a whole server ([`ServeOptions::body_limit`](crate::ServeOptions::body_limit));
-/// it overrides the app's own limit.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct BodyLimit(pub usize);
+/// What the server knows of the connection a request came on. Kept out of
+/// the request's extensions so that serving a request allocates no map.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    pub remote: SocketAddr,
+    pub shutdown: crate::Shutdown,
+    /// A body limit for the whole server
+    /// ([`ServeOptions::body_limit`](crate::ServeOptions::body_limit)); it
+    /// overrides the app's own.
+    pub body_limit: Option<usize>,
+}
 
 /// One request: its head, its body (until read), the matched route's
 /// parameters, the app's state, and a per-request typed context.
@@ -49,15 +57,23 @@ pub struct H3Event {
     state: Arc<Extensions>,
     context: Extensions,
     body_limit: usize,
+    hub: Hub,
+    connection: Option<Arc<Connection>>,
 }
 
 impl H3Event {
-    pub(crate) fn new(request: Request, state: Arc<Extensions>, body_limit: usize) -> Self {
+    pub(crate) fn new(
+        request: Request,
+        state: Arc<Extensions>,
+        body_limit: usize,
+        hub: Hub,
+        connection: Option<Arc<Connection>>,
+    ) -> Self {
         let (parts, body) = request.into_parts();
-        let body_limit = parts
-            .extensions
-            .get::<BodyLimit>()
-            .map_or(body_limit, |limit| limit.0);
+        let body_limit = connection
+            .as_ref()
+            .and_then(|c| c.body_limit)
+            .unwrap_or(body_limit);
         H3Event {
             parts,
             body: Some(Unshared(body)),
@@ -66,7 +82,15 @@ impl H3Event {
             state,
             context: Extensions::new(),
             body_limit,
+            hub,
+            connection,
         }
+    }
+
+    /// Removes a value the server put into the request's extensions (the
+    /// connection's upgrade handle, its shutdown signal).
+    pub(crate) fn take_extension<T: Clone + Send + Sync + 'static>(&mut self) -> Option<T> {
+        self.parts.extensions.remove::<T>()
     }
 
     pub(crate) fn set_route(&mut self, params: Params, pattern: Arc<str>) {
@@ -192,9 +216,27 @@ impl H3Event {
         &mut self.context
     }
 
+    /// The app's pub/sub hub: publish to WebSocket peers (and SSE streams)
+    /// from any handler.
+    ///
+    /// ```
+    /// # fn demo(event: &h3rs::H3Event) {
+    /// event.hub().publish("news", "a request came in");
+    /// # }
+    /// ```
+    pub fn hub(&self) -> &Hub {
+        &self.hub
+    }
+
+    /// The server's shutdown signal, when served by [`serve`](crate::serve):
+    /// long-lived responses listen to it.
+    pub fn shutdown(&self) -> Option<&crate::Shutdown> {
+        self.connection.as_ref().map(|c| &c.shutdown)
+    }
+
     /// The address of the client, when served by [`serve`](crate::serve).
     pub fn remote_addr(&self) -> Option<SocketAddr> {
-        self.parts.extensions.get::<RemoteAddr>().map(|a| a.0)
+        self.connection.as_ref().map(|c| c.remote)
     }
 
     /// The body limit that applies to this request, in bytes.

@@ -40,6 +40,7 @@ mod event;
 mod extract;
 mod handler;
 mod middleware;
+pub mod pubsub;
 mod register;
 mod response;
 mod router;
@@ -47,6 +48,7 @@ mod run;
 mod server;
 mod shutdown;
 pub mod sse;
+pub mod ws;
 
 pub use app::{RequestInfo, DEFAULT_BODY_LIMIT, H3};
 pub use body::{Body, BoxError};
@@ -69,15 +71,17 @@ pub use http::{self, header, HeaderMap, Method, StatusCode, Uri};
 pub type Request = http::Request<Body>;
 
 pub use h3rs_macros::{
-    all, app, delete, get, group, head, options, patch, post, put, routes, serve, sse, yielding,
+    all, app, delete, get, group, head, options, patch, post, put, routes, serve, sse, websocket,
+    yielding,
 };
 
 /// The names most apps need: `use h3rs::prelude::*;`.
 pub mod prelude {
     pub use crate::sse::{EventStream, LastEventId, SseEvent};
+    pub use crate::ws::{CloseDetails, Message, Peer, Upgrade, WsError};
     pub use crate::{
-        all, delete, get, head, options, patch, post, put, sse, Bytes, Form, FromEvent, H3Event,
-        HeaderMap, Html, HttpError, IntoResponse, Json, Method, Next, Query, Redirect, Response,
-        State, StatusCode, H3,
+        all, delete, get, head, options, patch, post, put, sse, websocket, Bytes, Form, FromEvent,
+        H3Event, HeaderMap, Html, HttpError, IntoResponse, Json, Method, Next, Query, Redirect,
+        Response, State, StatusCode, H3,
     };
 }

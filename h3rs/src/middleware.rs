@@ -85,6 +85,8 @@ pub(crate) enum Endpoint {
     Handler(Arc<dyn Handler>),
     NotFound,
     MethodNotAllowed(Arc<[Method]>),
+    /// A plain request on a WebSocket-only path.
+    UpgradeRequired,
 }
 
 /// The rest of the pipeline, given to a middleware.
@@ -114,6 +116,7 @@ impl Next {
         }
         match self.endpoint {
             Endpoint::Handler(handler) => handler.call(event).await,
+            Endpoint::UpgradeRequired => crate::ws::handshake::upgrade_required(),
             Endpoint::NotFound => HttpError::not_found(format!(
                 "Cannot find any route matching [{}] {}",
                 event.method(),

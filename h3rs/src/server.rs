@@ -14,7 +14,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::app::H3;
 use crate::body::Body;
-use crate::event::{BodyLimit, RemoteAddr};
+use crate::event::Connection as ConnectionInfo;
 use crate::shutdown::Shutdown;
 
 /// How to serve: address, limits, shutdown.
@@ -189,9 +189,11 @@ impl Server {
                     Ok((stream, remote)) => {
                         let connection = Connection {
                             app: app.clone(),
-                            shutdown: shutdown.clone(),
-                            remote,
-                            body_limit: options.body_limit,
+                            info: Arc::new(ConnectionInfo {
+                                remote,
+                                shutdown: shutdown.clone(),
+                                body_limit: options.body_limit,
+                            }),
                         };
                         tokio::spawn(connection.serve(builder.clone(), stream));
                     }
@@ -249,16 +251,14 @@ fn connection_builder(options: &ServeOptions) -> auto::Builder<TokioExecutor> {
 
 struct Connection {
     app: Arc<H3>,
-    shutdown: Shutdown,
-    remote: SocketAddr,
-    body_limit: Option<usize>,
+    info: Arc<ConnectionInfo>,
 }
 
 impl Connection {
     async fn serve(self, builder: auto::Builder<TokioExecutor>, stream: TcpStream) {
-        let _running = self.shutdown.guard();
+        let _running = self.info.shutdown.guard();
         let _ = stream.set_nodelay(true);
-        let shutdown = self.shutdown.clone();
+        let shutdown = self.info.shutdown.clone();
         let this = Arc::new(self);
         let service = service_fn(move |request: http::Request<Incoming>| {
             let this = this.clone();
@@ -279,14 +279,9 @@ impl Connection {
     }
 
     async fn handle(&self, request: http::Request<Incoming>) -> crate::Response {
-        let mut request = request.map(Body::new);
-        let extensions = request.extensions_mut();
-        extensions.insert(RemoteAddr(self.remote));
-        extensions.insert(self.shutdown.clone());
-        if let Some(limit) = self.body_limit {
-            extensions.insert(BodyLimit(limit));
-        }
-        self.app.handle(request).await
+        self.app
+            .serve_request(request.map(Body::from), Some(self.info.clone()))
+            .await
     }
 }
 

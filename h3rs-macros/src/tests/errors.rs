@@ -281,6 +281,46 @@ fn list_syntax() {
 }
 
 #[test]
+fn websocket_misspelt_hook() {
+    assert_errors(
+        r#"#[websocket("/ws")] impl Chat { async fn on_open(&self, peer: &Peer) {} }"#,
+        &["`on_open` is not a WebSocket hook: did you mean `open`? write `async fn open(&self, peer: &Peer)`"],
+    );
+    assert_errors(
+        r#"#[websocket("/ws")] impl Chat { fn onMessage(&self) {} }"#,
+        &["`onMessage` is not a WebSocket hook: did you mean `message`? write `async fn message(&self, peer: &Peer, message: Message)`"],
+    );
+}
+
+#[test]
+fn websocket_wrong_signatures() {
+    assert_errors(
+        r#"#[websocket("/ws")] impl Chat { async fn message(&self, peer: &Peer) {} }"#,
+        &["`message` takes 2 parameters after `&self`: expected `async fn message(&self, peer: &Peer, message: Message)`"],
+    );
+    assert_errors(
+        r#"#[websocket("/ws")] impl Chat { async fn open(peer: &Peer) {} }"#,
+        &["hooks take `&self`: expected `async fn open(&self, peer: &Peer)`"],
+    );
+    assert_errors(
+        r#"#[websocket("/ws")] impl Chat { async fn open(&self, peer: &Peer) -> bool { true } }"#,
+        &["`open` returns nothing: expected `async fn open(&self, peer: &Peer)`"],
+    );
+}
+
+#[test]
+fn websocket_path_errors() {
+    assert_errors(
+        r#"#[websocket("_ws")] impl Chat {}"#,
+        &[r#"route paths start with `/`: write "/_ws""#],
+    );
+    assert_errors(
+        r#"#[websocket] impl Chat {}"#,
+        &[r#"missing path: write #[websocket("/_ws")]"#],
+    );
+}
+
+#[test]
 fn sse_not_async() {
     assert_errors(
         r#"yielding! { #[sse("/clock")] fn clock() { yield "tick"; } }"#,

@@ -180,6 +180,33 @@ fn route_with_errors() {
 }
 
 #[test]
+fn websocket_handler() {
+    snapshot(
+        "websocket_handler",
+        r#"
+        #[websocket("/_ws/:room")]
+        impl Chat {
+            async fn upgrade(&self, event: &H3Event) -> Result<Upgrade, HttpError> {
+                Ok(Upgrade::accept())
+            }
+            async fn open(&self, peer: &Peer) {
+                peer.subscribe("chat");
+            }
+            fn message(&self, peer: &Peer, message: Message) {
+                peer.publish("chat", message);
+            }
+            async fn close(&self, peer: &Peer) {
+                peer.publish("chat", "bye");
+            }
+            fn helper(&self) -> usize {
+                1
+            }
+        }
+        "#,
+    );
+}
+
+#[test]
 fn sse_stream() {
     snapshot(
         "sse_stream",

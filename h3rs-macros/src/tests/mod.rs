@@ -50,7 +50,10 @@ fn expand(source: &str) -> TokenStream {
         other => panic!("unexpected item {}", other.to_token_stream()),
     };
     let is_macro = |name: &str| {
-        name == "group" || name == "sse" || METHODS.iter().any(|method| method.attribute() == name)
+        name == "group"
+            || name == "websocket"
+            || name == "sse"
+            || METHODS.iter().any(|method| method.attribute() == name)
     };
     let position = attrs
         .iter()
@@ -64,6 +67,9 @@ fn expand(source: &str) -> TokenStream {
         Meta::NameValue(_) => panic!("#[{name} = ...]"),
     };
     let item = item.into_token_stream();
+    if name == "websocket" {
+        return crate::websocket::expand(args, item);
+    }
     match METHODS.iter().find(|method| method.attribute() == name) {
         Some(method) => crate::route::expand(*method, args, item),
         None if name == "sse" => crate::sse::expand(args, item, crate::sse::Place::Attribute),

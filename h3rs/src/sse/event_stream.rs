@@ -123,7 +123,7 @@ impl EventStream {
     pub fn new(event: &H3Event) -> Self {
         let default = SseOptions::default();
         let options = event.state::<SseOptions>().unwrap_or(&default);
-        let shutdown = event.parts().extensions.get::<Shutdown>().cloned();
+        let shutdown = event.shutdown().cloned();
         Self::with_options(options, shutdown)
     }
 

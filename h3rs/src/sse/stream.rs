@@ -78,7 +78,7 @@ impl Sse {
         Sse {
             events: Box::pin(futures_util::stream::empty()),
             keep_alive,
-            shutdown: event.parts().extensions.get::<Shutdown>().cloned(),
+            shutdown: event.shutdown().cloned(),
         }
     }
 

@@ -6,9 +6,9 @@
 //! stream. See `benches/README.md`.
 //!
 //! ```sh
-//! cargo run --release -p h3rs-benches --bin sse-memory -- 10000 generator
-//! cargo run --release -p h3rs-benches --bin sse-memory -- 10000 event-stream
-//! cargo run --release -p h3rs-benches --bin sse-memory -- 10000 connection   # baseline
+//! cargo run --release -p h3rs-benches --bin sse_idle -- 10000 generator
+//! cargo run --release -p h3rs-benches --bin sse_idle -- 10000 event-stream
+//! cargo run --release -p h3rs-benches --bin sse_idle -- 10000 connection   # baseline
 //! ```
 
 use std::io::{BufRead, BufReader, Write};
@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use h3rs::sse::EventStream;
 use h3rs::{H3Event, ServeOptions, Server};
+use h3rs_benches::rss_kib;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -78,13 +79,13 @@ async fn server(count: usize, kind: &str) {
     // Warm up: the runtime's and allocator's one-time costs are not the streams'.
     run_clients(&addr.to_string(), kind, 100).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let before = rss_kib();
+    let before = rss_kib("self");
 
     let started = Instant::now();
     let clients = run_clients(&addr.to_string(), kind, count).await;
     let opened = started.elapsed();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let after = rss_kib();
+    let after = rss_kib("self");
     let per_stream = (after.saturating_sub(before) as f64 * 1024.0) / count as f64;
     println!(
         "{count} idle {kind}s: server RSS {before} KiB -> {after} KiB, \
@@ -167,14 +168,4 @@ async fn client(addr: &str, kind: &str, count: usize) {
     let mut sink = Vec::new();
     let _ = stdin.read_to_end(&mut sink).await;
     drop(streams);
-}
-
-/// The resident set size of this process, in KiB.
-fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/self/status")
 }

@@ -1,0 +1,402 @@
+//! `#[websocket("/path")]` on an `impl` block: its hook methods become an
+//! implementation of `h3rs::ws::WebSocket`, and the type registers itself.
+//!
+//! The impl block stays as written (other methods remain ordinary methods).
+//! Two impls are added:
+//!
+//! - `impl ::h3rs::ws::WebSocket for Chat`, whose methods call the hooks as
+//!   written (`Chat::open(self, peer)`), awaiting them when they are async;
+//! - `impl ::h3rs::Register for Chat`: `app.websocket("/path", self)`, so a
+//!   value of the type (`Chat`, `Chat::new(db)`) goes into `serve!`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, LitStr, ReturnType, Type};
+
+use crate::errors::Errors;
+use crate::path::RoutePath;
+
+/// A hook of `h3rs::ws::WebSocket`: its name and the parameters after `&self`.
+struct Hook {
+    name: &'static str,
+    /// The parameter names and types as the runtime passes them.
+    params: &'static [(&'static str, &'static str)],
+    /// How many leading parameters the user must declare (the rest may be left out).
+    required: usize,
+}
+
+const HOOKS: &[Hook] = &[
+    Hook {
+        name: "upgrade",
+        params: &[("event", "&H3Event")],
+        required: 1,
+    },
+    Hook {
+        name: "open",
+        params: &[("peer", "&Peer")],
+        required: 1,
+    },
+    Hook {
+        name: "message",
+        params: &[("peer", "&Peer"), ("message", "Message")],
+        required: 2,
+    },
+    Hook {
+        name: "close",
+        params: &[("peer", "&Peer"), ("details", "CloseDetails")],
+        required: 1,
+    },
+    Hook {
+        name: "error",
+        params: &[("peer", "&Peer"), ("error", "WsError")],
+        required: 1,
+    },
+    Hook {
+        name: "drain",
+        params: &[("peer", "&Peer")],
+        required: 1,
+    },
+];
+
+impl Hook {
+    fn signature(&self) -> String {
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|(name, ty)| format!("{name}: {ty}"))
+            .collect();
+        let ret = if self.name == "upgrade" {
+            " -> Result<Upgrade, HttpError>"
+        } else {
+            ""
+        };
+        format!("async fn {}(&self, {}){ret}", self.name, params.join(", "))
+    }
+}
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
+    match Handler::parse(args, item.clone()) {
+        Ok(handler) => handler.expand(),
+        Err(error) => {
+            let error = error.to_compile_error();
+            let fallback = fallback(item.clone());
+            quote!(#error #item #fallback)
+        }
+    }
+}
+
+/// After an error, impls that register nothing, so that `serve!(Chat)` does
+/// not add a second, misleading error to the real one.
+fn fallback(item: TokenStream) -> Option<TokenStream> {
+    let block: ItemImpl = syn::parse2(item).ok()?;
+    if block.trait_.is_some() || !block.generics.params.is_empty() {
+        return None;
+    }
+    let self_ty = &block.self_ty;
+    Some(quote! {
+        impl ::h3rs::ws::WebSocket for #self_ty {}
+        impl ::h3rs::Register for #self_ty {
+            fn register(self, app: ::h3rs::H3) -> ::h3rs::H3 {
+                app
+            }
+        }
+    })
+}
+
+struct Handler {
+    path: RoutePath,
+    block: ItemImpl,
+    hooks: Vec<(&'static Hook, ImplItemFn)>,
+}
+
+impl Handler {
+    fn parse(args: TokenStream, item: TokenStream) -> syn::Result<Handler> {
+        let block: ItemImpl = syn::parse2(item).map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "#[websocket(\"/path\")] goes on an `impl` block whose methods are the hooks: `impl Chat { async fn open(&self, peer: &Peer) { ... } }`",
+            )
+        })?;
+        let mut errors = Errors::default();
+        let path = if args.is_empty() {
+            errors.at(
+                Span::call_site(),
+                "missing path: write #[websocket(\"/_ws\")]",
+            );
+            None
+        } else {
+            match syn::parse2::<LitStr>(args.clone()) {
+                Ok(literal) => errors.check(RoutePath::parse(literal)),
+                Err(_) => {
+                    errors.spanned(
+                        &args,
+                        "expected only a path string: write #[websocket(\"/_ws\")]",
+                    );
+                    None
+                }
+            }
+        };
+        if let Some((_, trait_path, _)) = &block.trait_ {
+            errors.spanned(
+                trait_path,
+                "#[websocket] goes on an inherent impl block (`impl Chat { ... }`), not on a trait impl",
+            );
+        }
+        if !block.generics.params.is_empty() {
+            errors.spanned(
+                &block.generics,
+                "WebSocket handlers cannot be generic: use a concrete type",
+            );
+        }
+        let mut hooks = Vec::new();
+        for item in &block.items {
+            let ImplItem::Fn(method) = item else { continue };
+            let name = method.sig.ident.to_string();
+            match HOOKS.iter().find(|hook| hook.name == name) {
+                Some(hook) => {
+                    if check_hook(hook, method, &mut errors) {
+                        hooks.push((hook, method.clone()));
+                    }
+                }
+                None => {
+                    if let Some(hook) = misspelt(&name) {
+                        errors.spanned(
+                            &method.sig.ident,
+                            format!(
+                                "`{name}` is not a WebSocket hook: did you mean `{}`? write `{}`",
+                                hook.name,
+                                hook.signature()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        errors.finish()?;
+        Ok(Handler {
+            path: path.expect("errors were reported"),
+            block,
+            hooks,
+        })
+    }
+
+    fn expand(self) -> TokenStream {
+        let Handler { path, block, hooks } = self;
+        let self_ty = &block.self_ty;
+        let literal = &path.literal;
+        let methods = hooks
+            .iter()
+            .map(|(hook, method)| hook_method(self_ty, hook, method));
+        let doc = format!("Registers the WebSocket route `{}`.", literal.value());
+        quote! {
+            #block
+
+            impl ::h3rs::ws::WebSocket for #self_ty {
+                #(#methods)*
+            }
+
+            impl ::h3rs::Register for #self_ty {
+                #[doc = #doc]
+                fn register(self, app: ::h3rs::H3) -> ::h3rs::H3 {
+                    app.websocket(#literal, self)
+                }
+            }
+        }
+    }
+}
+
+/// Checks a hook's receiver, arity and return type.
+fn check_hook(hook: &Hook, method: &ImplItemFn, errors: &mut Errors) -> bool {
+    let sig = &method.sig;
+    let expected = format!("expected `{}`", hook.signature());
+    let mut ok = true;
+    match sig.inputs.first() {
+        Some(FnArg::Receiver(receiver))
+            if receiver.reference.is_some() && receiver.mutability.is_none() => {}
+        Some(other) => {
+            errors.spanned(other, format!("hooks take `&self`: {expected}"));
+            ok = false;
+        }
+        None => {
+            errors.spanned(&sig.ident, format!("hooks take `&self`: {expected}"));
+            ok = false;
+        }
+    }
+    let given = sig
+        .inputs
+        .iter()
+        .filter(|input| matches!(input, FnArg::Typed(_)))
+        .count();
+    if given < hook.required || given > hook.params.len() {
+        errors.spanned(
+            &sig.inputs,
+            format!(
+                "`{}` takes {} parameter{} after `&self`: {expected}",
+                hook.name,
+                if hook.required == hook.params.len() {
+                    hook.required.to_string()
+                } else {
+                    format!("{} or {}", hook.required, hook.params.len())
+                },
+                if hook.params.len() == 1 { "" } else { "s" },
+            ),
+        );
+        ok = false;
+    }
+    if !sig.generics.params.is_empty() {
+        errors.spanned(
+            &sig.generics,
+            format!("hooks cannot be generic: {expected}"),
+        );
+        ok = false;
+    }
+    if hook.name != "upgrade" {
+        if let ReturnType::Type(_, ty) = &sig.output {
+            let unit = matches!(&**ty, Type::Tuple(t) if t.elems.is_empty());
+            if !unit {
+                errors.spanned(ty, format!("`{}` returns nothing: {expected}", hook.name));
+                ok = false;
+            }
+        }
+    }
+    ok
+}
+
+/// The trait method that calls a hook as written.
+fn hook_method(self_ty: &Type, hook: &Hook, method: &ImplItemFn) -> TokenStream {
+    let name = &method.sig.ident;
+    let is_async = method.sig.asyncness.is_some();
+    let declared = method
+        .sig
+        .inputs
+        .iter()
+        .filter(|input| matches!(input, FnArg::Typed(_)))
+        .count();
+    // The runtime's parameter list, with the types spelled out in full.
+    let params = hook.params.iter().map(|(param, _)| {
+        let ident = syn::Ident::new(param, Span::call_site());
+        let ty = runtime_type(param);
+        quote!(#ident: #ty)
+    });
+    // The user's hook may leave out trailing parameters (`close(&self, peer)`).
+    let args: Vec<_> = hook.params[..declared]
+        .iter()
+        .zip(method.sig.inputs.iter().skip(1))
+        .map(|((param, _), input)| {
+            let ident = syn::Ident::new(param, input.span());
+            quote_spanned!(input.span()=> #ident)
+        })
+        .collect();
+    let unused: Vec<_> = hook.params[declared..]
+        .iter()
+        .map(|(param, _)| syn::Ident::new(param, Span::call_site()))
+        .collect();
+    let ignore = quote!(#(let _ = #unused;)*);
+    let call = quote_spanned!(method.sig.ident.span()=> <#self_ty>::#name(self, #(#args),*));
+    if hook.name == "upgrade" {
+        let output = quote!(::std::result::Result<::h3rs::ws::Upgrade, ::h3rs::Response>);
+        let body = if is_async {
+            quote!(async move { ::h3rs::ws::IntoUpgrade::into_upgrade(#call.await) })
+        } else {
+            quote!(::std::future::ready(::h3rs::ws::IntoUpgrade::into_upgrade(#call)))
+        };
+        return quote! {
+            fn #name(&self, #(#params),*) -> impl ::std::future::Future<Output = #output> + ::std::marker::Send {
+                #body
+            }
+        };
+    }
+    let body = if is_async {
+        quote!(#ignore #call)
+    } else {
+        quote!(#ignore #call; ::std::future::ready(()))
+    };
+    quote! {
+        fn #name(&self, #(#params),*) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
+            #body
+        }
+    }
+}
+
+fn runtime_type(param: &str) -> TokenStream {
+    match param {
+        "event" => quote!(&::h3rs::H3Event),
+        "peer" => quote!(&::h3rs::ws::Peer),
+        "message" => quote!(::h3rs::ws::Message),
+        "details" => quote!(::h3rs::ws::CloseDetails),
+        "error" => quote!(::h3rs::ws::WsError),
+        other => unreachable!("unknown hook parameter {other}"),
+    }
+}
+
+/// The hook a method name was probably meant to be: `on_open`, `onMessage`,
+/// `handle_close`, `opened`, `mesage`.
+fn misspelt(name: &str) -> Option<&'static Hook> {
+    let lower = name.to_ascii_lowercase().replace('_', "");
+    let stripped = ["on", "handle"]
+        .iter()
+        .find_map(|prefix| lower.strip_prefix(prefix))
+        .unwrap_or(&lower);
+    HOOKS.iter().find(|hook| {
+        let past = |suffix: &str| stripped.strip_suffix(suffix) == Some(hook.name);
+        stripped == hook.name
+            || past("ed")
+            || past("d")
+            || (hook.name.len() >= 5
+                && !ORDINARY.contains(&name)
+                && edit_distance(name, hook.name) == 1)
+    })
+}
+
+/// Ordinary method names one typo away from a hook (`clone` / `close`).
+const ORDINARY: &[&str] = &["clone", "closes", "errors", "drains"];
+
+/// Levenshtein distance, for typos of hook names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misspelt_hook_names_are_recognised() {
+        for (name, hook) in [
+            ("on_open", "open"),
+            ("onOpen", "open"),
+            ("onMessage", "message"),
+            ("on_message", "message"),
+            ("handle_message", "message"),
+            ("opened", "open"),
+            ("closed", "close"),
+            ("errored", "error"),
+            ("upgraded", "upgrade"),
+            ("mesage", "message"),
+            ("onclose", "close"),
+        ] {
+            assert_eq!(misspelt(name).map(|h| h.name), Some(hook), "{name}");
+        }
+        for name in [
+            "new",
+            "broadcast",
+            "clone",
+            "room",
+            "send_all",
+            "messages_seen",
+        ] {
+            assert!(misspelt(name).is_none(), "{name}");
+        }
+    }
+}

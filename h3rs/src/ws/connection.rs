@@ -1,0 +1,208 @@
+//! One WebSocket connection: a reader loop that runs the hooks, and a writer
+//! task fed by the peer's queue.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use tokio::time::{sleep_until, Instant};
+use tokio_tungstenite::tungstenite::{self, Error as WireError};
+use tokio_tungstenite::WebSocketStream;
+
+use crate::shutdown::Shutdown;
+use crate::ws::peer::{Outgoing, PeerState};
+use crate::ws::{CloseDetails, Message, Peer, WebSocket, WsError};
+
+type Socket = WebSocketStream<TokioIo<Upgraded>>;
+
+/// Runs a hook; a panic is logged and closes the peer with 1011.
+async fn guarded(peer: &Peer, hook: &'static str, future: impl Future<Output = ()>) {
+    if let Err(panic) = AssertUnwindSafe(future).catch_unwind().await {
+        let message = panic
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("<non-string panic>");
+        tracing::error!(
+            peer = peer.id(),
+            hook,
+            panic = message,
+            "WebSocket hook panicked"
+        );
+        peer.close(1011, "Internal Error");
+    }
+}
+
+pub(crate) async fn run_connection<H: WebSocket>(
+    handler: Arc<H>,
+    peer: Peer,
+    socket: Socket,
+    shutdown: Option<Shutdown>,
+) {
+    let (sink, stream) = socket.split();
+    peer.hub().add_peer(peer.clone());
+    let mut writer = tokio::spawn(write_loop(handler.clone(), peer.clone(), sink));
+    guarded(&peer, "open", handler.open(&peer)).await;
+    let (details, flush_deadline) = read_loop(&handler, &peer, stream, shutdown).await;
+    if let Some(deadline) = flush_deadline {
+        // After a protocol error the writer still owes the client a close frame.
+        let _ = tokio::time::timeout_at(deadline, &mut writer).await;
+    }
+    writer.abort();
+    guarded(&peer, "close", handler.close(&peer, details)).await;
+    peer.leave();
+}
+
+/// Reads until the connection ends; returns what the `close` hook is told,
+/// and how long the writer may still take to send a close frame.
+async fn read_loop<H: WebSocket>(
+    handler: &Arc<H>,
+    peer: &Peer,
+    mut stream: SplitStream<Socket>,
+    shutdown: Option<Shutdown>,
+) -> (CloseDetails, Option<Instant>) {
+    let options = peer.options().clone();
+    let mut state = peer.state();
+    // The code we closed with wins over the client's echo of it.
+    let mut ours: Option<CloseDetails> = None;
+    let mut theirs: Option<CloseDetails> = None;
+    let mut close_deadline: Option<Instant> = None;
+    let mut shutting_down = false;
+    let ping_every = options.ping_interval;
+    let mut next_ping = ping_every.map(|every| Instant::now() + every);
+    let mut awaiting_pong = false;
+    let shutdown_signal = async {
+        match &shutdown {
+            Some(shutdown) => shutdown.triggered().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(shutdown_signal);
+
+    loop {
+        tokio::select! {
+            frame = stream.next() => {
+                awaiting_pong = false;
+                match frame {
+                    Some(Ok(tungstenite::Message::Close(frame))) => {
+                        theirs = Some(match frame {
+                            Some(frame) => CloseDetails::new(frame.code.into(), frame.reason.as_str()),
+                            None => CloseDetails::new(1005, ""),
+                        });
+                        // tungstenite has queued the echo; the next read sends it and ends the stream.
+                    }
+                    Some(Ok(message)) => {
+                        if let Some(message) = Message::from_wire(message) {
+                            if peer.is_open() {
+                                guarded(peer, "message", handler.message(peer, message)).await;
+                            }
+                        }
+                    }
+                    Some(Err(WireError::ConnectionClosed | WireError::AlreadyClosed)) | None => break,
+                    Some(Err(error)) => {
+                        let error = WsError::from_wire(&error);
+                        let code = error.close_code();
+                        tracing::debug!(peer = peer.id(), code, %error, "WebSocket connection error");
+                        guarded(peer, "error", handler.error(peer, error)).await;
+                        if code == 1006 {
+                            break;
+                        }
+                        let reason = match code {
+                            1007 => "Invalid UTF-8",
+                            1009 => "Message too big",
+                            _ => "Protocol error",
+                        };
+                        let details = ours.get_or_insert_with(|| CloseDetails::new(code, reason));
+                        peer.close(details.code, &details.reason);
+                        // Nothing more can be read after a protocol error; the
+                        // writer sends the close frame, then the socket is dropped.
+                        let deadline = Instant::now() + options.close_timeout;
+                        return (ours.unwrap_or_else(CloseDetails::abnormal), Some(deadline));
+                    }
+                }
+            }
+            changed = state.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let now = *state.borrow_and_update();
+                match now {
+                    PeerState::Open => {}
+                    PeerState::Closing => {
+                        close_deadline.get_or_insert(Instant::now() + options.close_timeout);
+                    }
+                    PeerState::Terminated => break,
+                }
+            }
+            () = &mut shutdown_signal, if !shutting_down => {
+                shutting_down = true;
+                ours.get_or_insert_with(|| CloseDetails::new(1001, "Server shutting down"));
+                peer.close(1001, "Server shutting down");
+            }
+            () = sleep_until(close_deadline.unwrap_or_else(Instant::now)), if close_deadline.is_some() => {
+                tracing::debug!(peer = peer.id(), "close handshake timed out");
+                break;
+            }
+            () = sleep_until(next_ping.unwrap_or_else(Instant::now)), if next_ping.is_some() => {
+                if awaiting_pong {
+                    tracing::debug!(peer = peer.id(), "no answer to ping; dropping the peer");
+                    ours.get_or_insert_with(|| CloseDetails::new(1006, "Ping timeout"));
+                    break;
+                }
+                awaiting_pong = peer.send_ping();
+                next_ping = ping_every.map(|every| Instant::now() + every);
+            }
+        }
+        // A close we started (peer.close, a slow consumer, a panic) decides the code.
+        if ours.is_none() && close_deadline.is_some() {
+            ours = peer.closing_details();
+        }
+    }
+    (ours.or(theirs).unwrap_or_else(CloseDetails::abnormal), None)
+}
+
+async fn write_loop<H: WebSocket>(
+    handler: Arc<H>,
+    peer: Peer,
+    mut sink: SplitSink<Socket, tungstenite::Message>,
+) {
+    let mut batch = Vec::new();
+    loop {
+        let was_full = peer.take_outgoing(&mut batch);
+        if batch.is_empty() {
+            peer.outgoing_ready().await;
+            continue;
+        }
+        let mut closed = false;
+        for item in batch.drain(..) {
+            let frame = match item {
+                Outgoing::Message(message) => message,
+                Outgoing::Close(details) => {
+                    closed = true;
+                    tungstenite::Message::Close(Some(Peer::close_frame(&details)))
+                }
+            };
+            if sink.feed(frame).await.is_err() {
+                return;
+            }
+            if closed {
+                break;
+            }
+        }
+        // One flush per batch: under load many messages share a write, when
+        // idle each goes out at once.
+        if sink.flush().await.is_err() {
+            return;
+        }
+        if closed {
+            return;
+        }
+        if was_full {
+            guarded(&peer, "drain", handler.drain(&peer)).await;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! `WsError`: what went wrong on a WebSocket connection.
+
+use std::fmt;
+
+use tokio_tungstenite::tungstenite;
+
+/// A protocol or I/O error on a peer's connection, given to the `error` hook.
+/// The peer is closed with [`WsError::close_code`].
+#[derive(Debug)]
+pub struct WsError {
+    code: u16,
+    message: String,
+}
+
+impl WsError {
+    pub(crate) fn new(code: u16, message: impl Into<String>) -> Self {
+        WsError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Classifies a tungstenite error by the close code RFC 6455 gives it:
+    /// 1002 protocol error, 1007 invalid UTF-8, 1009 too big, 1006 for a
+    /// dead socket.
+    pub(crate) fn from_wire(error: &tungstenite::Error) -> Self {
+        use tungstenite::error::ProtocolError;
+        use tungstenite::Error;
+        let code = match error {
+            // The client vanished without a close frame: nothing to answer.
+            Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => 1006,
+            Error::Protocol(_) | Error::AttackAttempt => 1002,
+            Error::Utf8(_) => 1007,
+            Error::Capacity(_) => 1009,
+            _ => 1006,
+        };
+        WsError::new(code, error.to_string())
+    }
+
+    /// The close code the peer is closed with (1006 when the socket died:
+    /// no close frame can be sent then).
+    pub fn close_code(&self) -> u16 {
+        self.code
+    }
+}
+
+impl fmt::Display for WsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for WsError {}

@@ -1,0 +1,213 @@
+//! `Message`: a WebSocket data message, text or binary, and close details.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WireCode;
+use tokio_tungstenite::tungstenite::{self, Utf8Bytes};
+
+/// A WebSocket message: text or binary. Cloning it is cheap (the payload is
+/// reference-counted), which is how one publish reaches many peers without
+/// copying the payload for each.
+///
+/// Sending a received message keeps its kind: text stays text, binary stays
+/// byte for byte.
+///
+/// ```
+/// use h3rs::ws::Message;
+/// let text = Message::from("ping");
+/// assert!(text.is_text());
+/// assert_eq!(text.text(), "ping");
+/// let binary = Message::from(vec![0xff, 0x00]);
+/// assert!(binary.is_binary());
+/// assert_eq!(binary.bytes(), [0xff, 0x00]);
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Message(Kind);
+
+#[derive(Clone, PartialEq, Eq)]
+enum Kind {
+    Text(Utf8Bytes),
+    Binary(Bytes),
+}
+
+impl Message {
+    /// A binary message.
+    pub fn binary(bytes: impl Into<Bytes>) -> Self {
+        Message(Kind::Binary(bytes.into()))
+    }
+
+    /// A text message holding `value` as JSON.
+    ///
+    /// ```
+    /// let msg = h3rs::ws::Message::from_json(&serde_json::json!({ "n": 1 })).unwrap();
+    /// assert_eq!(msg.text(), r#"{"n":1}"#);
+    /// ```
+    pub fn from_json<T: Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        serde_json::to_string(value).map(Message::from)
+    }
+
+    /// The payload as text; a binary payload that is not UTF-8 is converted lossily.
+    pub fn text(&self) -> Cow<'_, str> {
+        match &self.0 {
+            Kind::Text(text) => Cow::Borrowed(text.as_str()),
+            Kind::Binary(bytes) => String::from_utf8_lossy(bytes),
+        }
+    }
+
+    /// The payload as bytes.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.0 {
+            Kind::Text(text) => text.as_bytes(),
+            Kind::Binary(bytes) => bytes,
+        }
+    }
+
+    /// Parses the payload as JSON.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Move { x: i32 }
+    /// let msg = h3rs::ws::Message::from(r#"{"x":3}"#);
+    /// assert_eq!(msg.json::<Move>().unwrap().x, 3);
+    /// ```
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(self.bytes())
+    }
+
+    /// Whether this is a text message.
+    pub fn is_text(&self) -> bool {
+        matches!(self.0, Kind::Text(_))
+    }
+
+    /// Whether this is a binary message.
+    pub fn is_binary(&self) -> bool {
+        matches!(self.0, Kind::Binary(_))
+    }
+
+    /// The payload size in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes().len()
+    }
+
+    /// Whether the payload is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub(crate) fn from_wire(message: tungstenite::Message) -> Option<Self> {
+        match message {
+            tungstenite::Message::Text(text) => Some(Message(Kind::Text(text))),
+            tungstenite::Message::Binary(bytes) => Some(Message(Kind::Binary(bytes))),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn into_wire(self) -> tungstenite::Message {
+        match self.0 {
+            Kind::Text(text) => tungstenite::Message::Text(text),
+            Kind::Binary(bytes) => tungstenite::Message::Binary(bytes),
+        }
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Kind::Text(text) => f.debug_tuple("Text").field(&text.as_str()).finish(),
+            Kind::Binary(bytes) => f.debug_tuple("Binary").field(bytes).finish(),
+        }
+    }
+}
+
+impl From<&str> for Message {
+    fn from(text: &str) -> Self {
+        Message(Kind::Text(Utf8Bytes::from(text)))
+    }
+}
+
+impl From<String> for Message {
+    fn from(text: String) -> Self {
+        Message(Kind::Text(Utf8Bytes::from(text)))
+    }
+}
+
+impl From<&String> for Message {
+    fn from(text: &String) -> Self {
+        Message::from(text.as_str())
+    }
+}
+
+impl From<Bytes> for Message {
+    fn from(bytes: Bytes) -> Self {
+        Message(Kind::Binary(bytes))
+    }
+}
+
+impl From<Vec<u8>> for Message {
+    fn from(bytes: Vec<u8>) -> Self {
+        Message(Kind::Binary(bytes.into()))
+    }
+}
+
+impl From<&[u8]> for Message {
+    fn from(bytes: &[u8]) -> Self {
+        Message(Kind::Binary(Bytes::copy_from_slice(bytes)))
+    }
+}
+
+impl From<&Message> for Message {
+    fn from(message: &Message) -> Self {
+        message.clone()
+    }
+}
+
+/// JSON as a text message; a value that cannot be serialized becomes `null`
+/// (use [`Message::from_json`] to handle that error).
+impl<T: Serialize> From<crate::Json<T>> for Message {
+    fn from(json: crate::Json<T>) -> Self {
+        Message::from_json(&json.0).unwrap_or_else(|_| Message::from("null"))
+    }
+}
+
+/// Why a peer left: the close code and reason, as sent by the client, chosen
+/// by the server, or 1006 when the socket died without a close frame.
+///
+/// ```
+/// let details = h3rs::ws::CloseDetails::new(1000, "bye");
+/// assert_eq!(details.code, 1000);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloseDetails {
+    /// The close code (1000 normal, 1001 going away, 1006 abnormal...).
+    pub code: u16,
+    /// The close reason, possibly empty.
+    pub reason: String,
+}
+
+impl CloseDetails {
+    /// Details with a code and reason.
+    pub fn new(code: u16, reason: impl Into<String>) -> Self {
+        CloseDetails {
+            code,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn abnormal() -> Self {
+        CloseDetails::new(1006, "")
+    }
+
+    pub(crate) fn wire_code(code: u16) -> WireCode {
+        WireCode::from(code)
+    }
+}

@@ -1,0 +1,22 @@
+//! WebSockets: `#[websocket]` handlers, [`Peer`], [`Message`], and topic pub/sub.
+//!
+//! Each connection has one writer task fed by a bounded queue, so `send`
+//! and `publish` never block the caller; a slow client meets the
+//! [`SlowConsumer`] policy instead of growing memory. Protocol violations
+//! close with RFC 6455's codes (1002, 1007 for invalid UTF-8, 1009 for
+//! oversize), a panicking hook closes its peer with 1011, and graceful
+//! shutdown closes every peer with 1001 after running its `close` hook.
+
+mod connection;
+mod error;
+mod handler;
+pub(crate) mod handshake;
+mod message;
+mod options;
+mod peer;
+
+pub use error::WsError;
+pub use handler::{offered_protocols, IntoUpgrade, Upgrade, WebSocket};
+pub use message::{CloseDetails, Message};
+pub use options::{SlowConsumer, WsOptions};
+pub use peer::Peer;
