@@ -2,7 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -11,11 +11,16 @@ use tokio::sync::{mpsc, watch};
 
 use crate::error::HttpError;
 use crate::event::H3Event;
+use crate::pubsub::hub::next_subscriber_id;
+use crate::pubsub::{Hub, Subscriber, SubscriberId};
 use crate::response::{IntoResponse, Response};
 use crate::shutdown::Shutdown;
 use crate::sse::event::SseEvent;
+use crate::sse::last_event_id::LastEventId;
 use crate::sse::options::SseOptions;
+use crate::sse::replay::TopicReplay;
 use crate::sse::stream::Sse;
+use crate::ws::Message;
 
 type Callback = Box<dyn FnOnce() + Send>;
 
@@ -29,6 +34,13 @@ type Callback = Box<dyn FnOnce() + Send>;
 ///   callbacks run, once, when the stream closes for any reason: `close()`, the client
 ///   leaving, the server shutting down, or every handle being dropped (no one can push any
 ///   more, so the stream ends; this also covers a stream that was never returned).
+///
+/// A stream can also [`follow`](EventStream::follow) topics of the app's
+/// [`Hub`](crate::pubsub::Hub), as WebSocket peers subscribe to them: every text message
+/// published there (by the app or by a peer) becomes a `data:` event. With a
+/// [`TopicReplay`], a reconnecting client resumes after its `Last-Event-ID`
+/// ([`follow_with_replay`](EventStream::follow_with_replay)). A stream that follows a topic
+/// stays open without handles, until the client leaves or it is closed.
 ///
 /// Events wait in a bounded queue ([`SseOptions::queue_capacity`]); a client so slow that
 /// it fills up is disconnected rather than let memory grow.
@@ -73,12 +85,15 @@ struct Handle {
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        self.shared.close();
+        // Without handles, only a followed topic can still bring events.
+        if !self.shared.follows_anything() {
+            self.shared.close();
+        }
     }
 }
 
 /// Shared by the handles and the response body.
-struct Shared {
+pub(crate) struct Shared {
     queue: mpsc::Sender<SseEvent>,
     /// Taken by the response.
     receiver: Mutex<Option<mpsc::Receiver<SseEvent>>>,
@@ -86,6 +101,25 @@ struct Shared {
     on_closed: Mutex<Vec<Callback>>,
     keep_alive: Option<Duration>,
     shutdown: Option<Shutdown>,
+    hub: Hub,
+    /// The stream's id as a subscriber of topics.
+    subscriber: SubscriberId,
+    /// What it follows, to leave when it closes.
+    follows: Mutex<Vec<Follow>>,
+}
+
+/// A source of events that the stream has joined.
+enum Follow {
+    Topic(Arc<str>),
+    Replay(TopicReplay),
+}
+
+/// The outcome of queueing one event.
+pub(crate) enum Pushed {
+    /// Queued, or dropped because the stream is closed.
+    Done,
+    /// The queue is full: the client reads too slowly.
+    Full,
 }
 
 impl Shared {
@@ -93,10 +127,56 @@ impl Shared {
         *self.closed.borrow()
     }
 
-    /// Marks the stream closed and runs the callbacks, the first time only.
-    fn close(&self) {
+    fn follows_anything(&self) -> bool {
+        !self
+            .follows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    }
+
+    /// Queues `event` without closing anything, so that a caller holding a lock can close
+    /// after releasing it.
+    pub(crate) fn try_push(&self, event: SseEvent) -> Pushed {
+        if self.is_closed() {
+            return Pushed::Done;
+        }
+        match self.queue.try_send(event) {
+            Ok(()) => Pushed::Done,
+            Err(mpsc::error::TrySendError::Full(_)) => Pushed::Full,
+            // The response is gone, and has closed the stream already.
+            Err(mpsc::error::TrySendError::Closed(_)) => Pushed::Done,
+        }
+    }
+
+    fn push(&self, event: SseEvent) {
+        if let Pushed::Full = self.try_push(event) {
+            self.overflowed();
+        }
+    }
+
+    /// The slow-client policy: close.
+    pub(crate) fn overflowed(&self) {
+        tracing::warn!(
+            capacity = self.queue.max_capacity(),
+            "an event stream's client reads too slowly: closing the stream"
+        );
+        self.close();
+    }
+
+    /// Marks the stream closed, leaves what it follows and runs the callbacks, the first
+    /// time only.
+    pub(crate) fn close(&self) {
         if self.closed.send_replace(true) {
             return;
+        }
+        let follows =
+            std::mem::take(&mut *self.follows.lock().unwrap_or_else(PoisonError::into_inner));
+        for follow in follows {
+            match follow {
+                Follow::Topic(topic) => self.hub.unsubscribe(&topic, self.subscriber),
+                Follow::Replay(replay) => replay.detach(self.subscriber),
+            }
         }
         let callbacks = std::mem::take(
             &mut *self
@@ -107,6 +187,67 @@ impl Shared {
         for callback in callbacks {
             callback();
         }
+    }
+
+    pub(crate) fn subscriber(&self) -> SubscriberId {
+        self.subscriber
+    }
+
+    /// Records a source to leave on close; false when the stream is closed or already
+    /// follows it.
+    fn add_follow(&self, follow: Follow) -> bool {
+        let mut follows = self.follows.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.is_closed() {
+            return false;
+        }
+        let known = follows.iter().any(|known| match (known, &follow) {
+            (Follow::Topic(a), Follow::Topic(b)) => a == b,
+            (Follow::Replay(a), Follow::Replay(b)) => a.same(b),
+            _ => false,
+        });
+        if !known {
+            follows.push(follow);
+        }
+        !known
+    }
+}
+
+/// A stream that was never returned, whose handles are gone while it followed a topic, ends
+/// here: its callbacks run and it leaves its topics.
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// The hub's view of a stream that follows a topic. It does not keep the stream alive.
+struct Feed {
+    id: SubscriberId,
+    stream: Weak<Shared>,
+}
+
+impl Subscriber for Feed {
+    fn id(&self) -> SubscriberId {
+        self.id
+    }
+
+    fn deliver(&self, message: &Message) {
+        if let (Some(stream), Some(event)) = (self.stream.upgrade(), event_of(message)) {
+            stream.push(event);
+        }
+    }
+}
+
+/// A published message as an event: text is the data; binary has no SSE form.
+pub(crate) fn event_of(message: &Message) -> Option<SseEvent> {
+    if message.is_text() {
+        Some(SseEvent::new(message.text()))
+    } else {
+        tracing::debug!(
+            bytes = message.len(),
+            "a binary message was published to a topic an event stream follows: skipped"
+        );
+        None
     }
 }
 
@@ -124,20 +265,32 @@ impl EventStream {
         let default = SseOptions::default();
         let options = event.state::<SseOptions>().unwrap_or(&default);
         let shutdown = event.shutdown().cloned();
-        Self::with_options(options, shutdown)
+        Self::with_options(options, shutdown, event.hub().clone())
     }
 
-    /// A stream outside of any request, with `options` and no shutdown signal.
+    /// A stream outside of any request, with `options`, no shutdown signal, and a hub of its
+    /// own (see [`EventStream::with_hub`]).
     ///
     /// ```
     /// let stream = h3rs::sse::EventStream::detached(&h3rs::sse::SseOptions::default());
     /// stream.push("hello");
     /// ```
     pub fn detached(options: &SseOptions) -> Self {
-        Self::with_options(options, None)
+        Self::with_options(options, None, Hub::new())
     }
 
-    fn with_options(options: &SseOptions, shutdown: Option<Shutdown>) -> Self {
+    /// A stream outside of any request whose topics are those of `hub`.
+    ///
+    /// ```
+    /// let app = h3rs::H3::new();
+    /// let stream = h3rs::sse::EventStream::with_hub(&h3rs::sse::SseOptions::default(), app.hub());
+    /// stream.follow("news");
+    /// ```
+    pub fn with_hub(options: &SseOptions, hub: &Hub) -> Self {
+        Self::with_options(options, None, hub.clone())
+    }
+
+    fn with_options(options: &SseOptions, shutdown: Option<Shutdown>, hub: Hub) -> Self {
         let (queue, receiver) = mpsc::channel(options.queue_capacity);
         let shared = Shared {
             queue,
@@ -146,6 +299,9 @@ impl EventStream {
             on_closed: Mutex::new(Vec::new()),
             keep_alive: options.keep_alive,
             shutdown,
+            hub,
+            subscriber: next_subscriber_id(),
+            follows: Mutex::new(Vec::new()),
         };
         EventStream {
             handle: Arc::new(Handle {
@@ -169,22 +325,7 @@ impl EventStream {
     /// stream.push(h3rs::Json(serde_json::json!({ "n": 1 })));
     /// ```
     pub fn push(&self, event: impl Into<SseEvent>) {
-        let shared = self.shared();
-        if shared.is_closed() {
-            return;
-        }
-        match shared.queue.try_send(event.into()) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(
-                    capacity = shared.queue.max_capacity(),
-                    "an event stream's client reads too slowly: closing the stream"
-                );
-                shared.close();
-            }
-            // The response is gone, which has closed the stream already.
-            Err(mpsc::error::TrySendError::Closed(_)) => shared.close(),
-        }
+        self.shared().push(event.into());
     }
 
     /// Queues a comment (`: text`), which clients ignore.
@@ -259,6 +400,82 @@ impl EventStream {
         } else {
             callbacks.push(Box::new(callback));
         }
+    }
+
+    /// Follows `topic` of the app's hub: each text message published to it, by the app
+    /// (`app.publish`, `event.hub().publish`) or by a WebSocket peer (`peer.publish`),
+    /// becomes a `data:` event of this stream. Binary messages are skipped (logged at debug
+    /// level). The stream leaves its topics when it closes.
+    ///
+    /// ```
+    /// use h3rs::sse::EventStream;
+    /// use h3rs::{H3, H3Event};
+    ///
+    /// let app = H3::new().get("/news", |event: H3Event| async move {
+    ///     let stream = EventStream::new(&event);
+    ///     stream.follow("news");
+    ///     stream
+    /// });
+    /// app.publish("news", "extra! extra!");
+    /// ```
+    pub fn follow(&self, topic: &str) {
+        let shared = self.shared();
+        if !shared.add_follow(Follow::Topic(Arc::from(topic))) {
+            return;
+        }
+        let feed = Feed {
+            id: shared.subscriber,
+            stream: Arc::downgrade(&self.handle.shared),
+        };
+        shared.hub.subscribe(topic, Arc::new(feed));
+    }
+
+    /// Stops following `topic`.
+    ///
+    /// ```
+    /// let stream = h3rs::sse::EventStream::detached(&h3rs::sse::SseOptions::default());
+    /// stream.follow("news");
+    /// stream.unfollow("news");
+    /// ```
+    pub fn unfollow(&self, topic: &str) {
+        let shared = self.shared();
+        shared
+            .follows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|follow| !matches!(follow, Follow::Topic(t) if &**t == topic));
+        shared.hub.unsubscribe(topic, shared.subscriber);
+    }
+
+    /// Follows the topic of `replay`, first sending what the client missed: the buffered
+    /// events after `last` (its `Last-Event-ID`), in order, then every new one, each exactly
+    /// once, with the ids the replay gave them. A first connection (no `Last-Event-ID`) gets
+    /// only new events; an id from before the buffer, or from another run of the server,
+    /// gets everything buffered. Keep the queue ([`SseOptions::queue_capacity`]) larger than
+    /// the replay, or a long catch-up overflows it.
+    ///
+    /// ```
+    /// use h3rs::prelude::*;
+    /// use h3rs::sse::TopicReplay;
+    ///
+    /// let app = H3::new();
+    /// let news = TopicReplay::new(app.hub(), "news", 100);
+    /// let app = app
+    ///     .get("/news", |mut event: H3Event| async move {
+    ///         let last = LastEventId::from_event(&mut event).await?;
+    ///         let stream = EventStream::new(&event);
+    ///         stream.follow_with_replay(event.state::<TopicReplay>().unwrap(), &last);
+    ///         Ok::<_, HttpError>(stream)
+    ///     })
+    ///     .state(news);
+    /// # let _ = app;
+    /// ```
+    pub fn follow_with_replay(&self, replay: &TopicReplay, last: &LastEventId) {
+        let shared = &self.handle.shared;
+        if !shared.add_follow(Follow::Replay(replay.clone())) {
+            return;
+        }
+        replay.attach(shared, last);
     }
 
     /// The response of this stream, as [`IntoResponse`] makes it; a second response of

@@ -42,6 +42,7 @@ mod event_stream;
 mod generator;
 mod last_event_id;
 mod options;
+mod replay;
 mod stream;
 
 pub use event::SseEvent;
@@ -49,4 +50,5 @@ pub use event_stream::EventStream;
 pub use generator::{Generator, GeneratorOutput, SendEvent, Yielder};
 pub use last_event_id::LastEventId;
 pub use options::{SseOptions, DEFAULT_KEEP_ALIVE, DEFAULT_QUEUE_CAPACITY};
+pub use replay::TopicReplay;
 pub use stream::Sse;
