@@ -1,13 +1,16 @@
 //! `EventStream`: an event stream that other tasks push to (H3's `createEventStream`).
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures_util::task::AtomicWaker;
 use futures_util::Stream;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use crate::error::HttpError;
 use crate::event::H3Event;
@@ -94,9 +97,14 @@ impl Drop for Handle {
 
 /// Shared by the handles and the response body.
 pub(crate) struct Shared {
-    queue: mpsc::Sender<SseEvent>,
-    /// Taken by the response.
-    receiver: Mutex<Option<mpsc::Receiver<SseEvent>>>,
+    /// The events pushed and not yet sent. A deque rather than a channel: it allocates
+    /// nothing until events come, which keeps idle streams small.
+    queue: Mutex<VecDeque<SseEvent>>,
+    capacity: usize,
+    /// The response's task, woken by pushes and by the close.
+    reader: AtomicWaker,
+    /// Whether a response was made (one client reads one stream).
+    responded: AtomicBool,
     closed: watch::Sender<bool>,
     on_closed: Mutex<Vec<Callback>>,
     keep_alive: Option<Duration>,
@@ -141,12 +149,15 @@ impl Shared {
         if self.is_closed() {
             return Pushed::Done;
         }
-        match self.queue.try_send(event) {
-            Ok(()) => Pushed::Done,
-            Err(mpsc::error::TrySendError::Full(_)) => Pushed::Full,
-            // The response is gone, and has closed the stream already.
-            Err(mpsc::error::TrySendError::Closed(_)) => Pushed::Done,
+        {
+            let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            if queue.len() >= self.capacity {
+                return Pushed::Full;
+            }
+            queue.push_back(event);
         }
+        self.reader.wake();
+        Pushed::Done
     }
 
     fn push(&self, event: SseEvent) {
@@ -158,7 +169,7 @@ impl Shared {
     /// The slow-client policy: close.
     pub(crate) fn overflowed(&self) {
         tracing::warn!(
-            capacity = self.queue.max_capacity(),
+            capacity = self.capacity,
             "an event stream's client reads too slowly: closing the stream"
         );
         self.close();
@@ -170,6 +181,8 @@ impl Shared {
         if self.closed.send_replace(true) {
             return;
         }
+        // The response sends what is queued, then ends.
+        self.reader.wake();
         let follows =
             std::mem::take(&mut *self.follows.lock().unwrap_or_else(PoisonError::into_inner));
         for follow in follows {
@@ -291,10 +304,11 @@ impl EventStream {
     }
 
     fn with_options(options: &SseOptions, shutdown: Option<Shutdown>, hub: Hub) -> Self {
-        let (queue, receiver) = mpsc::channel(options.queue_capacity);
         let shared = Shared {
-            queue,
-            receiver: Mutex::new(Some(receiver)),
+            queue: Mutex::new(VecDeque::new()),
+            capacity: options.queue_capacity,
+            reader: AtomicWaker::new(),
+            responded: AtomicBool::new(false),
             closed: watch::Sender::new(false),
             on_closed: Mutex::new(Vec::new()),
             keep_alive: options.keep_alive,
@@ -482,25 +496,14 @@ impl EventStream {
     /// the same stream (from a clone) is an error, since one client reads one stream.
     fn response(&self) -> Result<Sse, HttpError> {
         let shared = self.handle.shared.clone();
-        let receiver = shared
-            .receiver
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-            .ok_or_else(|| {
-                HttpError::internal("an EventStream was returned as a response twice")
-            })?;
-        let closed = shared.closed.subscribe();
+        if shared.responded.swap(true, Ordering::SeqCst) {
+            return Err(HttpError::internal(
+                "an EventStream was returned as a response twice",
+            ));
+        }
         let keep_alive = shared.keep_alive;
         let shutdown = shared.shutdown.clone();
-        let source = Receiving {
-            receiver,
-            closed: Box::pin(async move {
-                let mut closed = closed;
-                let _ = closed.wait_for(|closed| *closed).await;
-            }),
-            shared,
-        };
+        let source = Receiving { shared };
         Ok(Sse::from_source(Box::pin(source), keep_alive, shutdown))
     }
 }
@@ -514,8 +517,6 @@ impl IntoResponse for EventStream {
 /// The events of an `EventStream`, as its response reads them. Dropped when the response
 /// ends or the client leaves: that closes the stream.
 struct Receiving {
-    receiver: mpsc::Receiver<SseEvent>,
-    closed: Pin<Box<dyn Future<Output = ()> + Send>>,
     shared: Arc<Shared>,
 }
 
@@ -523,13 +524,20 @@ impl Stream for Receiving {
     type Item = SseEvent;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SseEvent>> {
-        let this = self.get_mut();
-        if let Poll::Ready(event) = this.receiver.poll_recv(cx) {
-            return Poll::Ready(event);
+        let shared = &self.shared;
+        // Registered before looking, so that a push in between wakes this task.
+        shared.reader.register(cx.waker());
+        if let Some(event) = shared
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front()
+        {
+            return Poll::Ready(Some(event));
         }
-        if this.closed.as_mut().poll(cx).is_ready() {
-            // Closed: what was pushed before is in the queue; send it, then end.
-            return Poll::Ready(this.receiver.try_recv().ok());
+        if shared.is_closed() {
+            // Closed, and everything pushed before has been sent.
+            return Poll::Ready(None);
         }
         Poll::Pending
     }
