@@ -123,7 +123,7 @@ where
     }
 }
 
-/// How an [`#[sse]`](crate::sse) function hands events to its stream; `yield value` is
+/// How an [`#[sse]`](macro@crate::sse) function hands events to its stream; `yield value` is
 /// `events.send(value).await`.
 ///
 /// Use it only inside the function it was given to: the stream resumes that function, not

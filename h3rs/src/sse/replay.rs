@@ -111,6 +111,13 @@ impl TopicReplay {
     }
 
     /// Whether no event is kept.
+    ///
+    /// ```
+    /// let hub = h3rs::pubsub::Hub::new();
+    /// let replay = h3rs::sse::TopicReplay::new(&hub, "news", 10);
+    /// hub.publish("news", "hello");
+    /// assert!(!replay.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
