@@ -9,7 +9,9 @@ mod errors;
 mod path;
 mod route;
 mod routes;
+mod sse;
 mod websocket;
+mod yields;
 
 #[cfg(test)]
 mod tests;
@@ -50,6 +52,56 @@ route_attributes! {
     head => Head, "A `HEAD` route";
     options => Options, "An `OPTIONS` route";
     all => All, "A route for every method";
+}
+
+/// A stream of server-sent events: `#[sse("/events")]` on an `async fn` whose body `yield`s
+/// events (`&str`, `String`, `SseEvent`, `Json<T>`, anything `Into<SseEvent>`), served on `GET`.
+///
+/// Stable Rust rejects `yield` in a function body before any attribute sees it, so a function
+/// that yields is written inside [`yielding!`], which reads the `#[sse]` attribute itself.
+/// Parameters are bound as for a route (path params, extractors such as `LastEventId`,
+/// `&H3Event`). A function returning `Result<(), E>` may use `?`: an error ends the stream with
+/// an `event: error`. The stream ends when the function returns, and the function is dropped
+/// when the client leaves. `keep_alive = 30` sets the seconds of silence before a keep-alive
+/// comment (default 15), `keep_alive = false` turns it off.
+///
+/// ```text
+/// h3rs::yielding! {
+///     #[sse("/clock", keep_alive = 30)]
+///     async fn clock(last: LastEventId) {
+///         let mut tick = tokio::time::interval(Duration::from_secs(1));
+///         loop {
+///             tick.tick().await;
+///             yield "Hello world";
+///         }
+///     }
+/// }
+///
+/// h3rs::serve!(clock);
+/// ```
+#[proc_macro_attribute]
+pub fn sse(args: TokenStream, item: TokenStream) -> TokenStream {
+    sse::expand(args.into(), item.into(), sse::Place::Attribute).into()
+}
+
+/// `#[sse]` functions that `yield`: `yielding! { #[sse("/a")] async fn a() { yield "x"; } }`.
+///
+/// The compiler parses the body of a function before its attributes run, and stable Rust
+/// rejects `yield` there; the tokens of a macro call are not parsed, so the functions are
+/// written inside one. Each must carry `#[sse(...)]`; each expands as that attribute does,
+/// with every `yield value` made `events.send(value).await`.
+///
+/// ```text
+/// h3rs::yielding! {
+///     #[sse("/")]
+///     async fn hello() {
+///         yield "Hello world";
+///     }
+/// }
+/// ```
+#[proc_macro]
+pub fn yielding(input: TokenStream) -> TokenStream {
+    sse::expand_yielding(input.into()).into()
 }
 
 /// A group of routes: `routes![a, b]` is `h3rs::Routes::new().with(a).with(b)`.

@@ -107,7 +107,7 @@ struct Route {
 }
 
 /// How `call` gets the value of one parameter of the handler.
-enum Arg {
+pub(crate) enum Arg {
     /// A path param: `let id: u64 = event.param("id")?;`.
     Param {
         binding: Ident,
@@ -122,7 +122,7 @@ enum Arg {
 
 /// How the handler takes the event.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum EventUse {
+pub(crate) enum EventUse {
     /// `&H3Event`.
     Shared,
     /// `&mut H3Event`.
@@ -156,7 +156,7 @@ fn parse_function(method: Method, item: TokenStream) -> syn::Result<ItemFn> {
 
 /// The first two tokens of an item after its attributes and visibility (`struct Name`,
 /// `impl Type`): where to point an error about the whole item.
-fn head(item: &Item) -> TokenStream {
+pub(crate) fn head(item: &Item) -> TokenStream {
     let mut tokens = item.to_token_stream().into_iter().peekable();
     let mut head = Vec::new();
     while let Some(token) = tokens.next() {
@@ -259,6 +259,7 @@ impl Route {
             .filter_map(|(index, input)| classify(index, input, path.as_ref(), &mut errors))
             .collect();
         check_event_uses(&function, &mut errors);
+        crate::yields::refuse_in_route(&function.block, method.attribute(), &mut errors);
         errors.finish()?;
         let path = path.expect("an invalid path is an error");
         Ok(Route {
@@ -332,7 +333,7 @@ impl Route {
 /// `fn name(app: H3) -> H3`: the route as a value (in the value namespace, where the struct is
 /// not), registered by the runtime's `impl Register for FnOnce(H3) -> H3`. A function is never
 /// matched by a pattern, so it does not capture the user's `let name = ...`.
-fn register_fn(
+pub(crate) fn register_fn(
     vis: &Visibility,
     name: &Ident,
     docs: &[Attribute],
@@ -353,43 +354,89 @@ fn register_fn(
     }
 }
 
+/// How `call` binds the handler's parameters from `event`.
+pub(crate) struct Bindings {
+    /// `let id: u64 = event.param("id")?;`, one per parameter taken from the request.
+    pub lets: Vec<TokenStream>,
+    /// The arguments of the call of `handler`, in order.
+    pub values: Vec<TokenStream>,
+    /// Whether `event` is borrowed mutably (`call` takes `mut event`).
+    pub mutable: bool,
+}
+
+impl Bindings {
+    pub fn new(args: &[Arg], event: &Ident) -> Bindings {
+        let mut bindings = Bindings {
+            lets: Vec::new(),
+            values: Vec::new(),
+            mutable: false,
+        };
+        for arg in args {
+            match arg {
+                Arg::Param { binding, ty, name } => {
+                    // The type's span on `param`: "FromStr is not implemented" points at the type.
+                    let param = Ident::new("param", ty.span());
+                    bindings
+                        .lets
+                        .push(quote!(let #binding: #ty = #event.#param(#name)?;));
+                    bindings.values.push(binding.to_token_stream());
+                }
+                Arg::Extract { binding, ty } => {
+                    // The type's span: "FromEvent is not implemented" points at the type.
+                    let value = quote_spanned! {ty.span()=>
+                        <#ty as ::h3rs::FromEvent>::from_event(&mut #event).await?
+                    };
+                    bindings.lets.push(quote!(let #binding = #value;));
+                    bindings.values.push(binding.to_token_stream());
+                    bindings.mutable = true;
+                }
+                Arg::Event(EventUse::Shared) => bindings.values.push(quote!(&#event)),
+                Arg::Event(EventUse::Mut) => {
+                    bindings.values.push(quote!(&mut #event));
+                    bindings.mutable = true;
+                }
+                Arg::Event(EventUse::Owned) => bindings.values.push(event.to_token_stream()),
+            }
+        }
+        bindings
+    }
+
+    /// The parameter of `call`: `_`, `event` or `mut event`.
+    pub fn input(&self, args: &[Arg], event: &Ident) -> TokenStream {
+        match (args.is_empty(), self.mutable) {
+            (true, _) => quote!(_),
+            (false, true) => quote!(mut #event),
+            (false, false) => event.to_token_stream(),
+        }
+    }
+
+    /// The `# Errors` section of `call`'s docs, as `clippy::missing_errors_doc` asks of a
+    /// public function returning `Result`. Clippy reads only docs spanned outside macros:
+    /// give them the handler's name.
+    pub fn errors_doc(&self, summary: &str, name: &Ident) -> TokenStream {
+        let errors = if self.lets.is_empty() {
+            " Never: no parameter is bound from the request."
+        } else {
+            " The error of the first parameter that cannot be bound from the request."
+        };
+        let summary = format!(" {summary}");
+        quote_spanned! {name.span()=>
+            #[doc = #summary]
+            ///
+            /// # Errors
+            ///
+            #[doc = #errors]
+        }
+    }
+}
+
 /// `async fn call(mut event: H3Event) -> Result<impl IntoResponse, HttpError>`.
 fn call(args: &[Arg], vis: &Visibility, sig: &Signature) -> TokenStream {
     // Hygienic: a handler parameter named `event` does not shadow it.
     let event = Ident::new("event", Span::mixed_site());
-    let mut bindings = Vec::new();
-    let mut values = Vec::new();
-    let mut mutable = false;
-    for arg in args {
-        match arg {
-            Arg::Param { binding, ty, name } => {
-                // The type's span on `param`: "FromStr is not implemented" points at the type.
-                let param = Ident::new("param", ty.span());
-                bindings.push(quote!(let #binding: #ty = #event.#param(#name)?;));
-                values.push(binding.to_token_stream());
-            }
-            Arg::Extract { binding, ty } => {
-                // The type's span: "FromEvent is not implemented" points at the type.
-                let value = quote_spanned! {ty.span()=>
-                    <#ty as ::h3rs::FromEvent>::from_event(&mut #event).await?
-                };
-                bindings.push(quote!(let #binding = #value;));
-                values.push(binding.to_token_stream());
-                mutable = true;
-            }
-            Arg::Event(EventUse::Shared) => values.push(quote!(&#event)),
-            Arg::Event(EventUse::Mut) => {
-                values.push(quote!(&mut #event));
-                mutable = true;
-            }
-            Arg::Event(EventUse::Owned) => values.push(event.to_token_stream()),
-        }
-    }
-    let input = match (args.is_empty(), mutable) {
-        (true, _) => quote!(_),
-        (false, true) => quote!(mut #event),
-        (false, false) => event.to_token_stream(),
-    };
+    let bindings = Bindings::new(args, &event);
+    let input = bindings.input(args, &event);
+    let Bindings { lets, values, .. } = &bindings;
     let wait = sig.asyncness.map(|_| quote!(.await));
     // "IntoResponse is not implemented" is reported on the return type and the body of `call`:
     // give them the span of the handler's return type, so that the error points there.
@@ -401,23 +448,13 @@ fn call(args: &[Arg], vis: &Visibility, sig: &Signature) -> TokenStream {
         ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError>
     };
     let body = quote_spanned! {output=> {
-        #(#bindings)*
+        #(#lets)*
         ::std::result::Result::Ok(Self::handler(#(#values),*) #wait)
     }};
-    // An `# Errors` section, as `clippy::missing_errors_doc` asks of a public function returning
-    // `Result`. Clippy reads only docs spanned outside macros: give them the handler's name.
-    let errors = if bindings.is_empty() {
-        " Never: no parameter is bound from the request."
-    } else {
-        " The error of the first parameter that cannot be bound from the request."
-    };
-    let docs = quote_spanned! {sig.ident.span()=>
-        /// Binds the request to the handler's parameters and calls it.
-        ///
-        /// # Errors
-        ///
-        #[doc = #errors]
-    };
+    let docs = bindings.errors_doc(
+        "Binds the request to the handler's parameters and calls it.",
+        &sig.ident,
+    );
     quote! {
         #docs
         #vis async fn call(#input: ::h3rs::H3Event) -> #result #body
@@ -436,8 +473,12 @@ fn fallback(function: ItemFn) -> TokenStream {
         attrs,
         vis,
         mut sig,
-        block,
+        mut block,
     } = function;
+    if !crate::yields::find(block.to_token_stream()).is_empty() {
+        // `yield` is not valid Rust here, and has been reported: leave the body out.
+        block = syn::parse_quote!({ ::std::unimplemented!() });
+    }
     let name = sig.ident.clone();
     sig.ident = Ident::new("handler", name.span());
     let Attributes { docs, cfgs, others } = Attributes::split(attrs);
@@ -462,17 +503,17 @@ fn fallback(function: ItemFn) -> TokenStream {
 }
 
 /// The function's attributes, by where they go.
-struct Attributes {
+pub(crate) struct Attributes {
     /// Docs go on the struct and on the register function, the two items users see.
-    docs: Vec<Attribute>,
+    pub docs: Vec<Attribute>,
     /// `#[cfg]` goes on every generated item.
-    cfgs: Vec<Attribute>,
+    pub cfgs: Vec<Attribute>,
     /// Everything else (`#[allow]`, `#[tracing::instrument]`, ...) stays on the handler.
-    others: Vec<Attribute>,
+    pub others: Vec<Attribute>,
 }
 
 impl Attributes {
-    fn split(attrs: Vec<Attribute>) -> Attributes {
+    pub fn split(attrs: Vec<Attribute>) -> Attributes {
         let mut split = Attributes {
             docs: Vec::new(),
             cfgs: Vec::new(),
@@ -492,7 +533,7 @@ impl Attributes {
 }
 
 /// Generics, `unsafe` and `impl Trait` parameters cannot be called through `call`.
-fn check_signature(function: &ItemFn, errors: &mut Errors) {
+pub(crate) fn check_signature(function: &ItemFn, errors: &mut Errors) {
     for param in &function.sig.generics.params {
         match param {
             GenericParam::Type(ty) => errors.spanned(
@@ -535,7 +576,7 @@ fn check_signature(function: &ItemFn, errors: &mut Errors) {
 }
 
 /// Decides how `call` binds one parameter, or records why it cannot.
-fn classify(
+pub(crate) fn classify(
     index: usize,
     input: &FnArg,
     path: Option<&RoutePath>,
@@ -645,7 +686,7 @@ fn unknown_param(
 }
 
 /// A handler can borrow the event several times, but take it mutably or by value only once.
-fn check_event_uses(function: &ItemFn, errors: &mut Errors) {
+pub(crate) fn check_event_uses(function: &ItemFn, errors: &mut Errors) {
     let uses: Vec<(&Type, EventUse)> = function
         .sig
         .inputs
@@ -668,7 +709,7 @@ fn check_event_uses(function: &ItemFn, errors: &mut Errors) {
 }
 
 /// `ty` without invisible groups and parentheses.
-fn strip(ty: &Type) -> &Type {
+pub(crate) fn strip(ty: &Type) -> &Type {
     match ty {
         Type::Group(group) => strip(&group.elem),
         Type::Paren(paren) => strip(&paren.elem),
@@ -737,7 +778,7 @@ fn primitive(ty: &Type) -> Option<&'static str> {
 }
 
 /// Tokens as a person writes them, for messages: `Json<String>`, not `Json < String >`.
-fn code(tokens: &impl ToTokens) -> String {
+pub(crate) fn code(tokens: &impl ToTokens) -> String {
     let mut text = tokens.to_token_stream().to_string();
     for (from, to) in [
         (" <", "<"),

@@ -70,7 +70,7 @@ fn group(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
             ),
         ));
     };
-    let members: Vec<Member> = items.iter().filter_map(Member::of).collect();
+    let members: Vec<Member> = items.iter().flat_map(Member::of).collect();
     if members.is_empty() {
         return Err(syn::Error::new_spanned(
             &module.ident,
@@ -114,7 +114,30 @@ struct Member {
 }
 
 impl Member {
-    fn of(item: &Item) -> Option<Member> {
+    /// The routes that `item` defines: none, one, or the `#[sse]` functions of a
+    /// `yielding! { ... }` block.
+    fn of(item: &Item) -> Vec<Member> {
+        match item {
+            Item::Macro(call) if is_yielding(&call.mac) => {
+                let items = call.mac.parse_body_with(|input: syn::parse::ParseStream| {
+                    let mut items = Vec::new();
+                    while !input.is_empty() {
+                        items.push(input.parse::<Item>()?);
+                    }
+                    Ok(items)
+                });
+                // A block that does not parse is reported by `yielding!` itself.
+                items
+                    .unwrap_or_default()
+                    .iter()
+                    .flat_map(Member::of)
+                    .collect()
+            }
+            item => Member::one(item).into_iter().collect(),
+        }
+    }
+
+    fn one(item: &Item) -> Option<Member> {
         let (attrs, value) = match item {
             Item::Fn(function) if has_attribute(&function.attrs, &ROUTE_ATTRIBUTES) => {
                 (&function.attrs, function.sig.ident.to_token_stream())
@@ -135,6 +158,13 @@ impl Member {
             .collect();
         Some(Member { value, cfgs })
     }
+}
+
+fn is_yielding(call: &syn::Macro) -> bool {
+    call.path
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "yielding")
 }
 
 fn has_attribute(attrs: &[Attribute], names: &[&str]) -> bool {

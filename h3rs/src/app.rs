@@ -452,6 +452,19 @@ impl H3 {
         self
     }
 
+    /// Sets the keep-alive and queue size of the app's server-sent event streams
+    /// (a route may set its own keep-alive).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let app = h3rs::H3::new()
+    ///     .sse_options(h3rs::sse::SseOptions::default().keep_alive(Duration::from_secs(30)));
+    /// # let _ = app;
+    /// ```
+    pub fn sse_options(self, options: crate::sse::SseOptions) -> Self {
+        self.state(options)
+    }
+
     /// The routes, as `(method, pattern)`; `None` is any method.
     ///
     /// ```

@@ -47,6 +47,7 @@ mod router;
 mod run;
 mod server;
 mod shutdown;
+pub mod sse;
 pub mod ws;
 
 pub use app::{RequestInfo, DEFAULT_BODY_LIMIT, H3};
@@ -70,14 +71,16 @@ pub use http::{self, header, HeaderMap, Method, StatusCode, Uri};
 pub type Request = http::Request<Body>;
 
 pub use h3rs_macros::{
-    all, app, delete, get, group, head, options, patch, post, put, routes, serve, websocket,
+    all, app, delete, get, group, head, options, patch, post, put, routes, serve, sse, websocket,
+    yielding,
 };
 
 /// The names most apps need: `use h3rs::prelude::*;`.
 pub mod prelude {
+    pub use crate::sse::{EventStream, LastEventId, SseEvent};
     pub use crate::ws::{CloseDetails, Message, Peer, Upgrade, WsError};
     pub use crate::{
-        all, delete, get, head, options, patch, post, put, websocket, Bytes, Form, FromEvent,
+        all, delete, get, head, options, patch, post, put, sse, websocket, Bytes, Form, FromEvent,
         H3Event, HeaderMap, Html, HttpError, IntoResponse, Json, Method, Next, Query, Redirect,
         Response, State, StatusCode, H3,
     };

@@ -174,3 +174,140 @@ pub async fn raw_exchange(addr: SocketAddr, bytes: &[u8], until: Option<&str>) -
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// A streaming response being read as it arrives (server-sent events).
+pub struct Streaming {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    body: hyper::body::Incoming,
+    /// Every body byte read so far.
+    pub received: Vec<u8>,
+    /// Whether the body has ended.
+    pub ended: bool,
+    connection: JoinHandle<()>,
+}
+
+/// How long a streaming read waits before failing the test.
+pub const STREAM_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Streaming {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
+    /// What was received, as text.
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.received).expect("utf-8 body")
+    }
+
+    /// Reads the next data frame; `None` at the end of the body.
+    pub async fn next_chunk(&mut self) -> Option<Bytes> {
+        loop {
+            let frame = tokio::time::timeout(STREAM_TIMEOUT, self.body.frame())
+                .await
+                .expect("timed out waiting for the stream");
+            match frame {
+                None => {
+                    self.ended = true;
+                    return None;
+                }
+                Some(Err(e)) => panic!("stream failed: {e}"),
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.received.extend_from_slice(&data);
+                        return Some(data);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads until `needle` has been received `count` times in all; returns everything
+    /// received so far.
+    pub async fn read_until_count(&mut self, needle: &str, count: usize) -> String {
+        while self.text().matches(needle).count() < count {
+            if self.next_chunk().await.is_none() {
+                panic!(
+                    "the stream ended before {count} x {needle:?}: {:?}",
+                    self.text()
+                );
+            }
+        }
+        self.text().to_owned()
+    }
+
+    /// Reads until `needle` has been received.
+    pub async fn read_until(&mut self, needle: &str) -> String {
+        self.read_until_count(needle, 1).await
+    }
+
+    /// Reads to the end of the body.
+    pub async fn read_to_end(&mut self) -> String {
+        while self.next_chunk().await.is_some() {}
+        self.text().to_owned()
+    }
+
+    /// Goes away: closes the connection without reading further.
+    pub fn disconnect(self) {
+        self.connection.abort();
+    }
+}
+
+impl TestServer {
+    /// Sends a request on a fresh HTTP/1.1 connection and returns the response as soon as
+    /// its head arrives, to read the body as it comes.
+    pub async fn open(&self, request: Request<Full<Bytes>>) -> Streaming {
+        let stream = TcpStream::connect(self.addr).await.expect("connect");
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("handshake");
+        let connection = tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        let response = tokio::time::timeout(STREAM_TIMEOUT, sender.send_request(request))
+            .await
+            .expect("timed out waiting for the response head")
+            .expect("response");
+        let (parts, body) = response.into_parts();
+        Streaming {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+            received: Vec::new(),
+            ended: false,
+            connection,
+        }
+    }
+
+    /// `GET path`, read as a stream.
+    pub async fn open_get(&self, path: &str) -> Streaming {
+        self.open(request("GET", path).body(Full::default()).unwrap())
+            .await
+    }
+}
+
+/// The binary of example `name`, built if it is missing.
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    use std::process::Command;
+    // target/debug/deps/<this test> -> target/debug/examples/<name>
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
+    let path = dir.join(name);
+    if !path.exists() {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "-p", "h3rs-examples", "--example", name])
+            .status()
+            .expect("cargo build");
+        assert!(status.success(), "building example {name}");
+    }
+    path
+}
+
+/// A free loopback port for a server in another process.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -2,33 +2,9 @@
 //! environment, a JSON 404, and a graceful exit 0 on SIGTERM.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use h3rs_tests::Reply;
-
-fn example_binary(name: &str) -> PathBuf {
-    // target/debug/deps/<this test> -> target/debug/examples/<name>
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-    let path = dir.join(name);
-    if !path.exists() {
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "-p", "h3rs-examples", "--example", name])
-            .status()
-            .expect("cargo build");
-        assert!(status.success(), "building example {name}");
-    }
-    path
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use h3rs_tests::{example_binary, free_port, Reply};
 
 async fn get(port: u16, path: &str) -> Reply {
     let server = h3rs_tests::TestServer::at(([127, 0, 0, 1], port).into());

@@ -319,3 +319,74 @@ fn websocket_path_errors() {
         &[r#"missing path: write #[websocket("/_ws")]"#],
     );
 }
+
+#[test]
+fn sse_not_async() {
+    assert_errors(
+        r#"yielding! { #[sse("/clock")] fn clock() { yield "tick"; } }"#,
+        &["#[sse] goes on an `async fn`, whose body may `.await` between yields: write `async fn clock`"],
+    );
+}
+
+#[test]
+fn sse_yield_without_value() {
+    assert_errors(
+        r#"yielding! { #[sse("/clock")] async fn clock() { yield; } }"#,
+        &["`yield` needs an event: write `yield \"text\"`, or `return` to end the stream"],
+    );
+}
+
+#[test]
+fn sse_yield_in_closure_or_async_block() {
+    assert_errors(
+        r#"yielding! { #[sse("/c")] async fn c() { let f = || { yield 1; }; let b = async { yield 2; }; } }"#,
+        &[
+            "`yield` inside a closure does not reach the event stream: yield from the body of the #[sse] function itself",
+            "`yield` inside an async block does not reach the event stream: yield from the body of the #[sse] function itself",
+        ],
+    );
+}
+
+#[test]
+fn sse_options() {
+    assert_errors(
+        r#"yielding! { #[sse("/a", keep_alive = 0)] async fn a() {} }"#,
+        &["a keep-alive every 0 seconds is no keep-alive: write keep_alive = false"],
+    );
+    assert_errors(
+        r#"yielding! { #[sse("/a", keep_alive = true)] async fn a() {} }"#,
+        &["keep-alive is on by default (every 15 s): remove `keep_alive = true`, or give the seconds, as in keep_alive = 30"],
+    );
+    assert_errors(
+        r#"yielding! { #[sse("/a", keepalive = 3)] async fn a() {} }"#,
+        &["unknown option `keepalive`: the option of #[sse] is keep_alive; write #[sse(\"/a\", keep_alive = 30)] (seconds of silence before a keep-alive comment) or keep_alive = false"],
+    );
+    assert_errors(
+        r#"yielding! { #[sse] async fn a() {} }"#,
+        &["#[sse] needs the route path: write #[sse(\"/path\")]"],
+    );
+}
+
+#[test]
+fn yielding_holds_sse_functions() {
+    assert_errors(
+        r#"yielding! { async fn a() { yield 1; } }"#,
+        &["yielding! holds #[sse] functions only: add #[sse(\"/path\")] to it, or move it out of the block"],
+    );
+}
+
+#[test]
+fn yield_under_the_attribute_alone() {
+    assert_errors(
+        r#"#[sse("/a")] async fn a() { yield 1; }"#,
+        &["stable Rust rejects `yield` in a function body before #[sse] can rewrite it: write the function inside `h3rs::yielding! { ... }`"],
+    );
+}
+
+#[test]
+fn yield_in_a_route() {
+    assert_errors(
+        r#"#[get("/a")] async fn a() { yield 1; }"#,
+        &["`yield` streams server-sent events, which a #[get] route cannot: write the function as #[sse(\"/path\")] inside `h3rs::yielding! { ... }`"],
+    );
+}

@@ -205,3 +205,81 @@ fn websocket_handler() {
         "#,
     );
 }
+
+#[test]
+fn sse_stream() {
+    snapshot(
+        "sse_stream",
+        r#"
+        yielding! {
+            /// Ticks.
+            #[sse("/clock")]
+            pub async fn clock() {
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                loop {
+                    tick.tick().await;
+                    yield "Hello world";
+                }
+            }
+        }
+        "#,
+    );
+}
+
+#[test]
+fn sse_stream_with_parameters() {
+    snapshot(
+        "sse_stream_with_parameters",
+        r#"
+        yielding! {
+            #[sse("/rooms/:room", keep_alive = 30)]
+            async fn room(room: u64, last: LastEventId, event: &H3Event) -> Result<(), HttpError> {
+                let mut next = last.parse::<u64>().map_or(0, |seen| seen + 1);
+                let messages = Messages::of(event).since(room, next).await?;
+                for message in messages {
+                    yield SseEvent::new(message.text).id(next.to_string());
+                    next += 1;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => yield "still here",
+                }
+                Ok(())
+            }
+
+            #[sse("/quiet", keep_alive = false)]
+            async fn quiet() {
+                yield Json(Status::default());
+            }
+        }
+        "#,
+    );
+}
+
+#[test]
+fn group_with_sse_streams() {
+    snapshot(
+        "group_with_sse_streams",
+        r#"
+        #[group]
+        mod live {
+            #[get("/")]
+            pub async fn page() -> Html<&'static str> {
+                Html("<p>live</p>")
+            }
+
+            h3rs::yielding! {
+                #[sse("/events")]
+                pub async fn events() {
+                    yield "hello";
+                }
+
+                #[cfg(debug_assertions)]
+                #[sse("/debug")]
+                pub async fn debug() {
+                    yield "debug";
+                }
+            }
+        }
+        "#,
+    );
+}

@@ -25,8 +25,8 @@ const METHODS: [Method; 8] = [
     Method::All,
 ];
 
-/// Expands the macro of `source`: a route attribute or `#[group]` on its only item, or an item
-/// macro `routes![...];`, `app![...];`, `serve!(...);`.
+/// Expands the macro of `source`: a route attribute, `#[sse]` or `#[group]` on its only item, or
+/// an item macro `routes![...];`, `app![...];`, `serve!(...);`, `yielding! { ... }`.
 fn expand(source: &str) -> TokenStream {
     let file: syn::File = syn::parse_str(source).expect("test source parses");
     let [item] = <[Item; 1]>::try_from(file.items).unwrap_or_else(|_| panic!("one item"));
@@ -37,6 +37,7 @@ fn expand(source: &str) -> TokenStream {
             "routes" => crate::routes::expand_list(tokens),
             "app" => crate::app::expand_app(tokens),
             "serve" => crate::app::expand_serve(tokens),
+            "yielding" => crate::sse::expand_yielding(tokens),
             other => panic!("unknown macro {other}!"),
         };
     }
@@ -51,6 +52,7 @@ fn expand(source: &str) -> TokenStream {
     let is_macro = |name: &str| {
         name == "group"
             || name == "websocket"
+            || name == "sse"
             || METHODS.iter().any(|method| method.attribute() == name)
     };
     let position = attrs
@@ -70,6 +72,7 @@ fn expand(source: &str) -> TokenStream {
     }
     match METHODS.iter().find(|method| method.attribute() == name) {
         Some(method) => crate::route::expand(*method, args, item),
+        None if name == "sse" => crate::sse::expand(args, item, crate::sse::Place::Attribute),
         None => crate::routes::expand_group(args, item),
     }
 }

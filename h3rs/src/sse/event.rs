@@ -1,0 +1,276 @@
+//! `SseEvent`: one server-sent event, and its encoding on the wire.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::response::Json;
+
+/// One server-sent event: data, plus an optional id, event type and reconnection delay; or
+/// a comment, which clients ignore (a keep-alive, a note for whoever reads the raw stream).
+///
+/// It is encoded as H3 and the WHATWG HTML standard write it: `id:`, `event:`, `retry:`
+/// (whole milliseconds), then one `data:` line per line of the data (split on `\r\n`, `\r`
+/// and `\n`, so a line break in the data can never start a field of its own), then a blank
+/// line. Line breaks are removed from the id and the event type for the same reason.
+///
+/// ```
+/// use std::time::Duration;
+/// use h3rs::sse::SseEvent;
+///
+/// let event = SseEvent::new("first line\nsecond line")
+///     .id("42")
+///     .event("update")
+///     .retry(Duration::from_secs(3));
+/// assert_eq!(
+///     event.to_bytes(),
+///     "id: 42\nevent: update\nretry: 3000\ndata: first line\ndata: second line\n\n"
+/// );
+/// ```
+///
+/// `&str`, `String` and [`Json<T>`] convert into an event, so an `#[sse]` function can
+/// `yield` any of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SseEvent {
+    id: Option<String>,
+    event: Option<String>,
+    retry: Option<Duration>,
+    data: Option<String>,
+    comment: Option<String>,
+}
+
+impl SseEvent {
+    /// An event of the default type (`message`) carrying `data`.
+    ///
+    /// ```
+    /// assert_eq!(h3rs::sse::SseEvent::new("hi").to_bytes(), "data: hi\n\n");
+    /// assert_eq!(h3rs::sse::SseEvent::new("").to_bytes(), "data: \n\n");
+    /// ```
+    pub fn new(data: impl Into<String>) -> Self {
+        SseEvent {
+            data: Some(data.into()),
+            ..SseEvent::default()
+        }
+    }
+
+    /// An event whose data is `value` as JSON.
+    ///
+    /// # Errors
+    ///
+    /// When `value` cannot be serialized (a map with non-string keys, a failing `Serialize`).
+    ///
+    /// ```
+    /// let event = h3rs::sse::SseEvent::json(&serde_json::json!({ "n": 1 })).unwrap();
+    /// assert_eq!(event.to_bytes(), "data: {\"n\":1}\n\n");
+    /// ```
+    pub fn json<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Self> {
+        serde_json::to_string(value).map(SseEvent::new)
+    }
+
+    /// A comment: `: text`, one line per line of `text`. Clients ignore it; it keeps idle
+    /// connections open through proxies.
+    ///
+    /// ```
+    /// assert_eq!(h3rs::sse::SseEvent::comment("ping").to_bytes(), ": ping\n\n");
+    /// ```
+    pub fn comment(text: impl Into<String>) -> Self {
+        SseEvent {
+            comment: Some(text.into()),
+            ..SseEvent::default()
+        }
+    }
+
+    /// Sets the event id, which the browser sends back as `Last-Event-ID` when it
+    /// reconnects. Line breaks are removed.
+    ///
+    /// ```
+    /// let event = h3rs::sse::SseEvent::new("x").id("7");
+    /// assert_eq!(event.to_bytes(), "id: 7\ndata: x\n\n");
+    /// ```
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(single_line(id.into()));
+        self
+    }
+
+    /// Sets the event type (`addEventListener(type, ...)` in the browser; `message` when
+    /// unset). Line breaks are removed.
+    ///
+    /// ```
+    /// let event = h3rs::sse::SseEvent::new("x").event("tick");
+    /// assert_eq!(event.to_bytes(), "event: tick\ndata: x\n\n");
+    /// ```
+    pub fn event(mut self, event: impl Into<String>) -> Self {
+        self.event = Some(single_line(event.into()));
+        self
+    }
+
+    /// Sets how long the browser waits before reconnecting, in whole milliseconds.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let event = h3rs::sse::SseEvent::new("x").retry(Duration::from_millis(1500));
+    /// assert_eq!(event.to_bytes(), "retry: 1500\ndata: x\n\n");
+    /// ```
+    pub fn retry(mut self, retry: Duration) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// The event id, if set.
+    ///
+    /// ```
+    /// assert_eq!(h3rs::sse::SseEvent::new("x").id("7").get_id(), Some("7"));
+    /// ```
+    pub fn get_id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    /// The event type, if set.
+    ///
+    /// ```
+    /// assert_eq!(h3rs::sse::SseEvent::new("x").event("tick").get_event(), Some("tick"));
+    /// ```
+    pub fn get_event(&self) -> Option<&str> {
+        self.event.as_deref()
+    }
+
+    /// The data, if the event has some (a comment has none).
+    ///
+    /// ```
+    /// assert_eq!(h3rs::sse::SseEvent::new("x").get_data(), Some("x"));
+    /// assert_eq!(h3rs::sse::SseEvent::comment("x").get_data(), None);
+    /// ```
+    pub fn get_data(&self) -> Option<&str> {
+        self.data.as_deref()
+    }
+
+    /// The event as it is written on the wire, blank line included.
+    ///
+    /// ```
+    /// let event = h3rs::sse::SseEvent::new("hi\n\nevent: system\ndata: INJECTED");
+    /// assert_eq!(
+    ///     event.to_bytes(),
+    ///     "data: hi\ndata: \ndata: event: system\ndata: data: INJECTED\n\n"
+    /// );
+    /// ```
+    pub fn to_bytes(&self) -> Bytes {
+        let mut out = String::with_capacity(self.encoded_len_hint());
+        if let Some(comment) = &self.comment {
+            for line in lines(comment) {
+                out.push_str(": ");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        if let Some(id) = &self.id {
+            out.push_str("id: ");
+            out.push_str(id);
+            out.push('\n');
+        }
+        if let Some(event) = &self.event {
+            out.push_str("event: ");
+            out.push_str(event);
+            out.push('\n');
+        }
+        if let Some(retry) = self.retry {
+            // Writing to a String cannot fail.
+            let _ = writeln!(out, "retry: {}", retry.as_millis());
+        }
+        // A comment on its own carries no data; any other event has at least `data: `,
+        // which is what H3 writes for empty data.
+        if self.data.is_some() || self.comment.is_none() {
+            for line in lines(self.data.as_deref().unwrap_or("")) {
+                out.push_str("data: ");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out.push('\n');
+        Bytes::from(out)
+    }
+
+    fn encoded_len_hint(&self) -> usize {
+        let field = |value: &Option<String>| value.as_ref().map_or(0, |v| v.len() + 8);
+        field(&self.id) + field(&self.event) + field(&self.data) + field(&self.comment) + 24
+    }
+}
+
+/// `value` without `\r` and `\n`: an id or event type spans one line, whatever it is given.
+fn single_line(value: String) -> String {
+    if value.contains(['\r', '\n']) {
+        value.replace(['\r', '\n'], "")
+    } else {
+        value
+    }
+}
+
+/// The lines of `text`, split on `\r\n`, `\r` and `\n` as an SSE client splits them. An
+/// empty text is one empty line; a trailing line break leaves an empty last line, so the
+/// client rebuilds the same text.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.find(['\r', '\n']) {
+            Some(at) => {
+                let skip = if current[at..].starts_with("\r\n") {
+                    2
+                } else {
+                    1
+                };
+                rest = Some(&current[at + skip..]);
+                Some(&current[..at])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
+impl From<&str> for SseEvent {
+    fn from(data: &str) -> Self {
+        SseEvent::new(data)
+    }
+}
+
+impl From<String> for SseEvent {
+    fn from(data: String) -> Self {
+        SseEvent::new(data)
+    }
+}
+
+impl From<&String> for SseEvent {
+    fn from(data: &String) -> Self {
+        SseEvent::new(data.as_str())
+    }
+}
+
+/// The value as JSON data. A value that cannot be serialized is logged and sent as a
+/// comment, so that the stream goes on.
+impl<T: Serialize> From<Json<T>> for SseEvent {
+    fn from(Json(value): Json<T>) -> Self {
+        SseEvent::json(&value).unwrap_or_else(|error| {
+            tracing::error!(%error, "an SSE event's JSON data failed to serialize");
+            SseEvent::comment("event data failed to serialize")
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_split_like_a_client() {
+        let split = |text| lines(text).collect::<Vec<_>>();
+        assert_eq!(split(""), [""]);
+        assert_eq!(split("a"), ["a"]);
+        assert_eq!(split("a\nb"), ["a", "b"]);
+        assert_eq!(split("a\r\nb\rc\n"), ["a", "b", "c", ""]);
+        assert_eq!(split("\r\r\n\n"), ["", "", "", ""]);
+    }
+}

@@ -1,0 +1,270 @@
+//! `Sse`: a stream of events as a response, with keep-alive comments and graceful shutdown.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use http::header::{self, HeaderValue};
+use http_body::Frame;
+use tokio::time::{Instant, Sleep};
+
+use crate::body::{Body, BoxError};
+use crate::event::H3Event;
+use crate::response::{IntoResponse, Response};
+use crate::shutdown::{Shutdown, ShutdownGuard};
+use crate::sse::event::SseEvent;
+use crate::sse::options::SseOptions;
+
+type EventSource = Pin<Box<dyn Stream<Item = SseEvent> + Send>>;
+
+/// A `text/event-stream` response: each event of a stream is written and flushed as soon as
+/// it is produced.
+///
+/// - The headers go out at once, before the first event: `content-type: text/event-stream`,
+///   `cache-control: private, no-cache, no-store, no-transform, must-revalidate, max-age=0`
+///   and `x-accel-buffering: no` (as H3 sends them), and no `content-length`.
+/// - After a silence of the keep-alive period (15 s unless the app or the route says
+///   otherwise), a comment is sent. Proxies see traffic, and a client that went away is
+///   noticed: hyper learns it when a write fails, drops the response body, and with it the
+///   stream (whose `Drop` is the cleanup).
+/// - When the server shuts down, the stream ends cleanly (the chunked body is terminated),
+///   and the server waits for it within its grace period.
+///
+/// `#[sse]` functions build one; by hand:
+///
+/// ```
+/// use h3rs::sse::{Sse, SseEvent};
+/// use h3rs::{H3, H3Event};
+///
+/// let app = H3::new().get("/countdown", |event: H3Event| async move {
+///     let events = futures_util::stream::iter([3, 2, 1].map(|n| SseEvent::new(n.to_string())));
+///     Sse::new(&event).stream(events)
+/// });
+/// # let _ = app;
+/// ```
+pub struct Sse {
+    events: EventSource,
+    keep_alive: Option<Duration>,
+    shutdown: Option<Shutdown>,
+}
+
+impl std::fmt::Debug for Sse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sse")
+            .field("keep_alive", &self.keep_alive)
+            .field("shutdown", &self.shutdown.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sse {
+    /// A stream response for the request `event`, with the app's [`SseOptions`] and the
+    /// server's shutdown signal, and no events yet (see [`Sse::stream`]).
+    ///
+    /// ```
+    /// # fn demo(event: &h3rs::H3Event) {
+    /// let response = h3rs::sse::Sse::new(event);
+    /// # let _ = response;
+    /// # }
+    /// ```
+    pub fn new(event: &H3Event) -> Self {
+        let keep_alive = match event.state::<SseOptions>() {
+            Some(options) => options.keep_alive,
+            None => SseOptions::default().keep_alive,
+        };
+        Sse {
+            events: Box::pin(futures_util::stream::empty()),
+            keep_alive,
+            shutdown: event.shutdown().cloned(),
+        }
+    }
+
+    /// A stream response outside of any request: default options, and no shutdown signal
+    /// unless one is given with [`Sse::shutdown`].
+    ///
+    /// ```
+    /// let response = h3rs::sse::Sse::detached().stream(futures_util::stream::iter(["a", "b"]));
+    /// # let _ = response;
+    /// ```
+    pub fn detached() -> Self {
+        Sse {
+            events: Box::pin(futures_util::stream::empty()),
+            keep_alive: SseOptions::default().keep_alive,
+            shutdown: None,
+        }
+    }
+
+    /// The events to send: any stream of values that convert into [`SseEvent`] (`&str`,
+    /// `String`, `Json<T>`, `SseEvent`). The response ends when the stream does.
+    ///
+    /// ```
+    /// # fn demo(event: &h3rs::H3Event) {
+    /// let response = h3rs::sse::Sse::new(event).stream(futures_util::stream::iter(["one", "two"]));
+    /// # let _ = response;
+    /// # }
+    /// ```
+    pub fn stream<S>(mut self, events: S) -> Self
+    where
+        S: Stream + Send + 'static,
+        S::Item: Into<SseEvent>,
+    {
+        self.events = Box::pin(events.map(Into::into));
+        self
+    }
+
+    /// Sends a keep-alive comment after `silence` without an event, for this response.
+    ///
+    /// ```
+    /// let response = h3rs::sse::Sse::detached().keep_alive(std::time::Duration::from_secs(30));
+    /// # let _ = response;
+    /// ```
+    pub fn keep_alive(mut self, silence: Duration) -> Self {
+        self.keep_alive = Some(silence);
+        self
+    }
+
+    /// Sends no keep-alive comments on this response.
+    ///
+    /// ```
+    /// let response = h3rs::sse::Sse::detached().no_keep_alive();
+    /// # let _ = response;
+    /// ```
+    pub fn no_keep_alive(mut self) -> Self {
+        self.keep_alive = None;
+        self
+    }
+
+    /// Ends the stream when `shutdown` fires (and makes the shutdown wait for the stream).
+    ///
+    /// ```
+    /// let shutdown = h3rs::Shutdown::new();
+    /// let response = h3rs::sse::Sse::detached().shutdown(shutdown.clone());
+    /// # let _ = response;
+    /// ```
+    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = Some(shutdown);
+        self
+    }
+
+    pub(crate) fn from_source(
+        events: EventSource,
+        keep_alive: Option<Duration>,
+        shutdown: Option<Shutdown>,
+    ) -> Self {
+        Sse {
+            events,
+            keep_alive,
+            shutdown,
+        }
+    }
+}
+
+impl IntoResponse for Sse {
+    fn into_response(self) -> Response {
+        let body = SseBody {
+            keep_alive: self.keep_alive.map(|every| KeepAlive {
+                every,
+                timer: Box::pin(tokio::time::sleep(every)),
+            }),
+            stopping: self.shutdown.as_ref().map(|shutdown| {
+                let shutdown = shutdown.clone();
+                Box::pin(async move { shutdown.triggered().await }) as Stopping
+            }),
+            _running: self.shutdown.as_ref().map(Shutdown::guard),
+            events: Some(self.events),
+        };
+        let mut response = Response::new(Body::new(body));
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/event-stream"),
+        );
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(
+                "private, no-cache, no-store, no-transform, must-revalidate, max-age=0",
+            ),
+        );
+        // nginx buffers proxied responses unless told not to.
+        headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+        response
+    }
+}
+
+type Stopping = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+struct KeepAlive {
+    every: Duration,
+    timer: Pin<Box<Sleep>>,
+}
+
+/// The response body: events as they come, a comment after each silence, the end at
+/// shutdown. Dropping it (hyper does when the client is gone) drops the event source.
+struct SseBody {
+    /// `None` once the stream has ended.
+    events: Option<EventSource>,
+    keep_alive: Option<KeepAlive>,
+    stopping: Option<Stopping>,
+    /// Makes the server's shutdown wait until the stream has ended.
+    _running: Option<ShutdownGuard>,
+}
+
+const KEEP_ALIVE_COMMENT: &[u8] = b": keep-alive\n\n";
+
+impl SseBody {
+    fn end(&mut self) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        // Drop the source now rather than with the body: its cleanup runs as the stream
+        // ends, not whenever hyper lets go of the body.
+        self.events = None;
+        self.keep_alive = None;
+        self.stopping = None;
+        Poll::Ready(None)
+    }
+}
+
+impl http_body::Body for SseBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        let Some(events) = &mut this.events else {
+            return Poll::Ready(None);
+        };
+        if let Some(stopping) = &mut this.stopping {
+            if stopping.as_mut().poll(cx).is_ready() {
+                return this.end();
+            }
+        }
+        match events.as_mut().poll_next(cx) {
+            Poll::Ready(Some(event)) => {
+                if let Some(keep_alive) = &mut this.keep_alive {
+                    let next = Instant::now() + keep_alive.every;
+                    keep_alive.timer.as_mut().reset(next);
+                }
+                return Poll::Ready(Some(Ok(Frame::data(event.to_bytes()))));
+            }
+            Poll::Ready(None) => return this.end(),
+            Poll::Pending => {}
+        }
+        if let Some(keep_alive) = &mut this.keep_alive {
+            if keep_alive.timer.as_mut().poll(cx).is_ready() {
+                let next = Instant::now() + keep_alive.every;
+                keep_alive.timer.as_mut().reset(next);
+                let comment = Bytes::from_static(KEEP_ALIVE_COMMENT);
+                return Poll::Ready(Some(Ok(Frame::data(comment))));
+            }
+        }
+        Poll::Pending
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.events.is_none()
+    }
+}

@@ -1,0 +1,80 @@
+//! The live-page example as a process: the page, topic publishes reaching the stream with
+//! ids, and a reconnect with `Last-Event-ID` catching up on what was missed.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use h3rs_tests::{example_binary, free_port, request, TestServer};
+use http_body_util::Full;
+
+/// Kills the example when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn say(server: &TestServer, text: &str) {
+    let reply = server.send_body("POST", "/say", "text/plain", text).await;
+    assert_eq!(reply.status, 204);
+}
+
+#[tokio::test]
+async fn the_page_follows_the_topic_and_catches_up_after_a_reconnect() {
+    let port = free_port();
+    let mut child = KillOnDrop(
+        Command::new(example_binary("live"))
+            .env("PORT", port.to_string())
+            .env("HOST", "127.0.0.1")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the example"),
+    );
+    // Its first log line says it listens.
+    let stdout = child.0.stdout.take().unwrap();
+    let mut first_line = String::new();
+    BufReader::new(stdout).read_line(&mut first_line).unwrap();
+    assert!(
+        first_line.contains(&format!("Listening on http://127.0.0.1:{port}")),
+        "{first_line}"
+    );
+    let server = TestServer::at(([127, 0, 0, 1], port).into());
+
+    let page = server.get("/").await;
+    assert!(page.text().contains("new EventSource(\"/events\")"));
+
+    let mut first = server.open_get("/events").await;
+    assert_eq!(first.header("content-type"), Some("text/event-stream"));
+    say(&server, "hello").await;
+    let body = first.read_until("data: hello\n\n").await;
+    let id = body
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("id: "))
+        .expect("an id")
+        .to_owned();
+    first.disconnect();
+
+    say(&server, "missed one").await;
+    say(&server, "missed two").await;
+    let mut second = server
+        .open(
+            request("GET", "/events")
+                .header("last-event-id", &id)
+                .body(Full::default())
+                .unwrap(),
+        )
+        .await;
+    let body = second.read_until("data: missed two\n\n").await;
+    assert!(
+        !body.contains("data: hello\n"),
+        "replayed what was seen: {body}"
+    );
+    let one = body.find("data: missed one").expect("missed one");
+    let two = body.find("data: missed two").unwrap();
+    assert!(one < two, "{body}");
+}

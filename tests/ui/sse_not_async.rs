@@ -1,0 +1,8 @@
+h3rs::yielding! {
+    #[sse("/clock")]
+    fn clock() {
+        yield "tick";
+    }
+}
+
+h3rs::serve!(clock);
