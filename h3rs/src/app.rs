@@ -46,7 +46,7 @@ struct Route {
 }
 
 /// An app: routes, middleware, hooks and state. Build it by value, then
-/// [`serve`](crate::serve) it or call [`handle`](H3::handle) directly.
+/// [`serve`](fn@crate::serve) it or call [`handle`](H3::handle) directly.
 ///
 /// Routing follows H3: static segments, `:name` (one segment), `*` (one
 /// unnamed segment), `**` (the rest of the path, possibly empty) and

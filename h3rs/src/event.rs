@@ -228,13 +228,13 @@ impl H3Event {
         &self.hub
     }
 
-    /// The server's shutdown signal, when served by [`serve`](crate::serve):
+    /// The server's shutdown signal, when served by [`serve`](fn@crate::serve):
     /// long-lived responses listen to it.
     pub fn shutdown(&self) -> Option<&crate::Shutdown> {
         self.connection.as_ref().map(|c| &c.shutdown)
     }
 
-    /// The address of the client, when served by [`serve`](crate::serve).
+    /// The address of the client, when served by [`serve`](fn@crate::serve).
     pub fn remote_addr(&self) -> Option<SocketAddr> {
         self.connection.as_ref().map(|c| c.remote)
     }

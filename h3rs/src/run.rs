@@ -7,7 +7,7 @@ use crate::app::H3;
 
 /// Installs a tracing subscriber (filtered by `RUST_LOG`, default `info`),
 /// builds a multi-threaded tokio runtime, builds the app, and serves it
-/// with [`serve`](crate::serve) until Ctrl-C or SIGTERM. Exits 0 after a
+/// with [`serve`](fn@crate::serve) until Ctrl-C or SIGTERM. Exits 0 after a
 /// graceful shutdown, 1 if the server could not start.
 ///
 /// The app is built inside the runtime, so building it may await
