@@ -247,3 +247,41 @@ async fn replay_under_concurrent_publishing_keeps_order_and_uniqueness() {
     assert_eq!(data, expected);
     server.stop().await;
 }
+
+h3rs::yielding! {
+    /// An `#[sse]` function that yields what is published to a topic.
+    #[sse("/yield-news")]
+    async fn yield_news(event: &H3Event) {
+        let mut news = event.hub().subscription("news", 64);
+        yield SseEvent::comment("subscribed");
+        while let Some(message) = news.next().await {
+            yield message.text().into_owned();
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_sse_function_yields_from_a_topic_subscription() {
+    let app = h3rs::app![Relay, yield_news];
+    let hub = app.hub().clone();
+    let server = spawn(app).await;
+    let mut stream = server.open_get("/yield-news").await;
+    stream.read_until(": subscribed\n\n").await;
+    assert_eq!(hub.publish("news", "from the app"), 1);
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr))
+        .await
+        .expect("websocket");
+    ws.send(tokio_tungstenite::tungstenite::Message::text("from a peer"))
+        .await
+        .unwrap();
+    stream.read_until("data: from a peer\n\n").await;
+    assert_eq!(
+        stream.text(),
+        ": subscribed\n\ndata: from the app\n\ndata: from a peer\n\n"
+    );
+    ws.close(None).await.unwrap();
+    while ws.next().await.is_some() {}
+    drop(stream);
+    server.stop().await;
+    assert_eq!(hub.subscriber_count("news"), 0);
+}
