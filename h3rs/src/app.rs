@@ -22,15 +22,62 @@ use crate::ws::{Message, WebSocket, WsOptions};
 use crate::Request;
 
 /// The default request body limit: 1 MiB.
+///
+/// ```
+/// // An upload service that accepts bodies 8 times the usual size.
+/// let app = h3rs::H3::new().body_limit(8 * h3rs::DEFAULT_BODY_LIMIT);
+/// # let _ = app;
+/// assert_eq!(h3rs::DEFAULT_BODY_LIMIT, 1024 * 1024);
+/// ```
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// What `on_response` and `on_error` hooks know of the request (the event
 /// itself has been consumed by the handler by then).
+///
+/// Its fields are public, so a hook can be tested without a request:
+///
+/// ```
+/// use h3rs::{Html, HttpError, IntoResponse, Method, RequestInfo, Response};
+///
+/// // Browsers get a page; `/api` clients keep H3's JSON.
+/// fn html_errors(err: &HttpError, req: &RequestInfo) -> Option<Response> {
+///     let page = Html(format!("<h1>{}</h1>", err.message));
+///     (!req.uri.path().starts_with("/api/")).then(|| (err.status, page).into_response())
+/// }
+///
+/// let err = HttpError::not_found("No such page");
+/// let about = RequestInfo { method: Method::GET, uri: "/about".parse().unwrap() };
+/// assert_eq!(html_errors(&err, &about).unwrap().status(), 404);
+/// let api = RequestInfo { method: Method::GET, uri: "/api/users/7".parse().unwrap() };
+/// assert!(html_errors(&err, &api).is_none());
+///
+/// let app = h3rs::H3::new().on_error(html_errors);
+/// # let _ = app;
+/// ```
 #[derive(Clone, Debug)]
 pub struct RequestInfo {
     /// The request method.
+    ///
+    /// ```
+    /// use h3rs::{Method, RequestInfo, Response};
+    /// // Responses to reads may be cached; anything else may not.
+    /// let app = h3rs::H3::new().on_response(|req: &RequestInfo, res: &mut Response| {
+    ///     if req.method != Method::GET {
+    ///         res.headers_mut().insert("cache-control", "no-store".parse().unwrap());
+    ///     }
+    /// });
+    /// # let _ = app;
+    /// ```
     pub method: Method,
     /// The request URI.
+    ///
+    /// ```
+    /// use h3rs::{RequestInfo, Response};
+    /// let app = h3rs::H3::new().on_response(|req: &RequestInfo, res: &mut Response| {
+    ///     tracing::info!(path = req.uri.path(), status = res.status().as_u16(), "served");
+    /// });
+    /// # let _ = app;
+    /// ```
     pub uri: Uri,
 }
 
@@ -115,6 +162,23 @@ impl std::fmt::Debug for H3 {
 macro_rules! method_shortcuts {
     ($($name:ident => $method:ident),* $(,)?) => {$(
         #[doc = concat!("Adds a `", stringify!($method), "` route. See [`H3::on`].")]
+        ///
+        /// ```
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() {
+        /// use h3rs::{Body, H3, H3Event, Method};
+        #[doc = concat!(
+            "let app = H3::new().", stringify!($name),
+            "(\"/ping\", |_: H3Event| async { \"pong\" });"
+        )]
+        /// let req = h3rs::http::Request::builder()
+        #[doc = concat!("    .method(Method::", stringify!($method), ")")]
+        ///     .uri("/ping")
+        ///     .body(Body::empty())
+        ///     .unwrap();
+        /// assert_eq!(app.handle(req).await.status(), 200);
+        /// # }
+        /// ```
         pub fn $name(self, path: &str, handler: impl Handler) -> Self {
             self.on(Method::$method, path, handler)
         }
@@ -123,6 +187,17 @@ macro_rules! method_shortcuts {
 
 impl H3 {
     /// An empty app.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = h3rs::H3::new();
+    /// assert_eq!(app.routes().count(), 0);
+    /// // No route yet: everything is a 404.
+    /// let res = app.handle(h3rs::Request::new(h3rs::Body::empty())).await;
+    /// assert_eq!(res.status(), 404);
+    /// # }
+    /// ```
     pub fn new() -> Self {
         H3 {
             routes: Vec::new(),
@@ -179,7 +254,7 @@ impl H3 {
     fn add_route(mut self, method: Option<Method>, path: &str, handler: Arc<dyn Handler>) -> Self {
         let pattern: Arc<str> = Arc::from(path);
         if let Err(e) = self.router.insert(method.clone(), path, handler.clone()) {
-            panic!("invalid route pattern {path:?}: {e}");
+            panic!("{e}");
         }
         self.routes
             .retain(|r| !(r.method == method && r.pattern == pattern));
@@ -256,7 +331,7 @@ impl H3 {
             .ws_router
             .insert(Some(Method::GET), path, handler.clone())
         {
-            panic!("invalid WebSocket route pattern {path:?}: {e}");
+            panic!("WebSocket route: {e}");
         }
         let pattern: Arc<str> = Arc::from(path);
         self.websockets.retain(|r| r.pattern != pattern);

@@ -10,6 +10,21 @@ use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, StreamBody};
 
 /// A boxed error, as carried by streaming bodies.
+///
+/// A handler may return `Result<_, BoxError>`: `?` then takes any error, and
+/// an `Err` is a logged 500 that hides the cause from the client.
+///
+/// ```
+/// use h3rs::{BoxError, IntoResponse};
+///
+/// fn port(text: &str) -> Result<String, BoxError> {
+///     let port: u16 = text.parse()?;
+///     Ok(format!("port {port}"))
+/// }
+///
+/// assert_eq!(port("8080").into_response().status(), 200);
+/// assert_eq!(port("eighty").into_response().status(), 500);
+/// ```
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The body of a [`Request`](crate::Request) or a [`Response`](crate::Response).

@@ -27,13 +27,42 @@ use crate::response::{IntoResponse, Response};
 #[derive(Debug)]
 pub struct HttpError {
     /// The response status.
+    ///
+    /// ```
+    /// use h3rs::{HttpError, IntoResponse, StatusCode};
+    /// let mut err = HttpError::bad_request("quota exceeded");
+    /// err.status = StatusCode::TOO_MANY_REQUESTS;
+    /// assert_eq!(err.into_response().status(), 429);
+    /// ```
     pub status: StatusCode,
     /// The message shown to the client.
+    ///
+    /// ```
+    /// let err = h3rs::HttpError::not_found("no user 7");
+    /// assert_eq!(err.message, "no user 7");
+    /// assert!(err.to_json().contains(r#""message":"no user 7""#));
+    /// ```
     pub message: String,
     /// Extra JSON shown to the client under `data`.
+    ///
+    /// ```
+    /// let err = h3rs::HttpError::bad_request("invalid form")
+    ///     .with_data(serde_json::json!({ "email": "required" }));
+    /// assert_eq!(err.data.as_ref().unwrap()["email"], "required");
+    /// assert!(err.to_json().ends_with(r#""data":{"email":"required"}}"#));
+    /// ```
     pub data: Option<serde_json::Value>,
     /// Extra response headers (for example `Allow` on a 405). A list rather
     /// than a `HeaderMap` keeps `Result<T, HttpError>` small.
+    ///
+    /// ```
+    /// use h3rs::header::{HeaderValue, WWW_AUTHENTICATE};
+    /// use h3rs::{HttpError, IntoResponse};
+    /// let err = HttpError::unauthorized("log in first")
+    ///     .with_header(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    /// assert_eq!(err.headers.len(), 1);
+    /// assert_eq!(err.into_response().headers()[WWW_AUTHENTICATE], "Bearer");
+    /// ```
     pub headers: Vec<(HeaderName, HeaderValue)>,
     cause: Option<BoxError>,
 }
@@ -184,8 +213,29 @@ impl std::error::Error for HttpError {
 
 /// The error a response was rendered from, kept in the response's
 /// extensions so that `on_error` hooks can reshape it.
+///
+/// Middleware can read it too, to see the error behind a response without
+/// parsing the body:
+///
+/// ```
+/// use h3rs::{HttpError, IntoResponse, RenderedError};
+/// let res = HttpError::forbidden("members only").into_response();
+/// let RenderedError(err) = res.extensions().get::<RenderedError>().unwrap();
+/// assert_eq!(err.message, "members only");
+/// ```
 #[derive(Clone, Debug)]
-pub struct RenderedError(pub Arc<HttpError>);
+pub struct RenderedError(
+    /// The error, in an `Arc` because response extensions must be `Clone`
+    /// and an error with its cause is not.
+    ///
+    /// ```
+    /// use h3rs::{HttpError, IntoResponse, RenderedError};
+    /// let res = HttpError::not_found("gone").into_response();
+    /// let rendered = res.extensions().get::<RenderedError>().unwrap();
+    /// assert_eq!(rendered.0.status, 404);
+    /// ```
+    pub Arc<HttpError>,
+);
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {

@@ -15,9 +15,38 @@ use crate::pubsub::Hub;
 use crate::router::Params;
 use crate::Request;
 
-/// The remote address of a connection, put into request extensions by the server.
+/// The client's address, as a handler parameter. It exists only when the app
+/// is served over a socket: take `Option<RemoteAddr>` in handlers that are
+/// also called through [`H3::handle`](crate::H3::handle), where it is `None`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use h3rs::prelude::*;
+/// use h3rs::RemoteAddr;
+///
+/// #[get("/ip")]
+/// async fn ip(addr: Option<RemoteAddr>) -> String {
+///     addr.map_or("unknown".into(), |RemoteAddr(addr)| addr.ip().to_string())
+/// }
+///
+/// let app = H3::new().register(ip);
+/// let req = h3rs::http::Request::builder().uri("/ip").body(h3rs::Body::empty()).unwrap();
+/// let body = http_body_util::BodyExt::collect(app.handle(req).await.into_body()).await;
+/// assert_eq!(body.unwrap().to_bytes(), "unknown");
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RemoteAddr(pub SocketAddr);
+pub struct RemoteAddr(
+    /// The address and port the client connected from.
+    ///
+    /// ```
+    /// use h3rs::RemoteAddr;
+    /// let RemoteAddr(addr) = RemoteAddr(([127, 0, 0, 1], 51234).into());
+    /// assert!(addr.ip().is_loopback());
+    /// ```
+    pub SocketAddr,
+);
 
 /// What the server knows of the connection a request came on. Kept out of
 /// the request's extensions so that serving a request allocates no map.
@@ -99,36 +128,144 @@ impl H3Event {
     }
 
     /// The request method.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event, Method, StatusCode};
+    /// // One route for reads and writes, told apart by method.
+    /// let app = H3::new().all("/doc", |event: H3Event| async move {
+    ///     if event.method() == Method::GET { StatusCode::OK } else { StatusCode::ACCEPTED }
+    /// });
+    /// let put = h3rs::http::Request::builder().method("PUT").uri("/doc").body(Body::empty());
+    /// assert_eq!(app.handle(put.unwrap()).await.status(), 202);
+    /// # }
+    /// ```
     pub fn method(&self) -> &Method {
         &self.parts.method
     }
 
     /// The request URI as received.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event};
+    /// use http_body_util::BodyExt;
+    /// let app = H3::new().get("/search", |event: H3Event| async move {
+    ///     event.uri().query().unwrap_or_default().to_owned()
+    /// });
+    /// let req = h3rs::http::Request::builder().uri("/search?q=rust").body(Body::empty()).unwrap();
+    /// let body = app.handle(req).await.into_body().collect().await.unwrap().to_bytes();
+    /// assert_eq!(body, "q=rust");
+    /// # }
+    /// ```
     pub fn uri(&self) -> &Uri {
         &self.parts.uri
     }
 
     /// The path of the URI, without the query.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event};
+    /// use http_body_util::BodyExt;
+    /// let app = H3::new().get("/files/**", |event: H3Event| async move {
+    ///     event.path().to_owned()
+    /// });
+    /// let req = h3rs::http::Request::builder().uri("/files/a/b.txt?dl=1").body(Body::empty());
+    /// let body = app.handle(req.unwrap()).await.into_body().collect().await.unwrap().to_bytes();
+    /// assert_eq!(body, "/files/a/b.txt");
+    /// # }
+    /// ```
     pub fn path(&self) -> &str {
         self.parts.uri.path()
     }
 
     /// The request headers.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event, StatusCode};
+    /// let app = H3::new().get("/", |event: H3Event| async move {
+    ///     match event.headers().get("accept") {
+    ///         Some(accept) if accept == "text/event-stream" => StatusCode::NOT_ACCEPTABLE,
+    ///         _ => StatusCode::OK,
+    ///     }
+    /// });
+    /// let req = h3rs::http::Request::builder()
+    ///     .header("accept", "text/event-stream")
+    ///     .body(Body::empty())
+    ///     .unwrap();
+    /// assert_eq!(app.handle(req).await.status(), 406);
+    /// # }
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.parts.headers
     }
 
     /// The request headers, to change them before the handler runs (middleware).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event, Next};
+    /// use http_body_util::BodyExt;
+    /// let app = H3::new()
+    ///     // Clients that send no language get English.
+    ///     .middleware(|mut event: H3Event, next: Next| async move {
+    ///         if !event.headers().contains_key("accept-language") {
+    ///             event.headers_mut().insert("accept-language", "en".parse().unwrap());
+    ///         }
+    ///         next.run(event).await
+    ///     })
+    ///     .get("/", |event: H3Event| async move {
+    ///         event.headers()["accept-language"].to_str().unwrap_or_default().to_owned()
+    ///     });
+    /// let res = app.handle(h3rs::Request::new(Body::empty())).await;
+    /// assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "en");
+    /// # }
+    /// ```
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
         &mut self.parts.headers
     }
 
     /// The request head: method, URI, version, headers and extensions.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event};
+    /// use http_body_util::BodyExt;
+    /// let app = H3::new().get("/", |event: H3Event| async move {
+    ///     format!("{:?}", event.parts().version)
+    /// });
+    /// let res = app.handle(h3rs::Request::new(Body::empty())).await;
+    /// assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "HTTP/1.1");
+    /// # }
+    /// ```
     pub fn parts(&self) -> &Parts {
         &self.parts
     }
 
     /// The pattern of the route that matched (`/users/:id`), if one did.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event};
+    /// use http_body_util::BodyExt;
+    /// // The pattern, not the path, is what metrics should be grouped by.
+    /// let app = H3::new().get("/users/:id", |event: H3Event| async move {
+    ///     event.matched_route().unwrap_or("?").to_owned()
+    /// });
+    /// let req = h3rs::http::Request::builder().uri("/users/7").body(Body::empty()).unwrap();
+    /// let body = app.handle(req).await.into_body().collect().await.unwrap().to_bytes();
+    /// assert_eq!(body, "/users/:id");
+    /// # }
+    /// ```
     pub fn matched_route(&self) -> Option<&str> {
         self.pattern.as_deref()
     }
@@ -192,6 +329,23 @@ impl H3Event {
     }
 
     /// App-wide state of type `T`, given to [`H3::state`](crate::H3::state).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event};
+    /// use http_body_util::BodyExt;
+    /// #[derive(Clone)]
+    /// struct Config { greeting: &'static str }
+    /// let app = H3::new()
+    ///     .state(Config { greeting: "hello" })
+    ///     .get("/", |event: H3Event| async move {
+    ///         event.state::<Config>().map_or("no config", |config| config.greeting)
+    ///     });
+    /// let res = app.handle(h3rs::Request::new(Body::empty())).await;
+    /// assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "hello");
+    /// # }
+    /// ```
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
         self.state.get::<T>()
     }
@@ -212,6 +366,26 @@ impl H3Event {
     }
 
     /// Per-request typed context, mutable.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event, Next};
+    /// use http_body_util::BodyExt;
+    /// #[derive(Clone)]
+    /// struct RequestId(u64);
+    /// let app = H3::new()
+    ///     .middleware(|mut event: H3Event, next: Next| async move {
+    ///         event.context_mut().insert(RequestId(42));
+    ///         next.run(event).await
+    ///     })
+    ///     .get("/", |event: H3Event| async move {
+    ///         event.context().get::<RequestId>().map_or(0, |id| id.0).to_string()
+    ///     });
+    /// let res = app.handle(h3rs::Request::new(Body::empty())).await;
+    /// assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "42");
+    /// # }
+    /// ```
     pub fn context_mut(&mut self) -> &mut Extensions {
         &mut self.context
     }
@@ -230,21 +404,86 @@ impl H3Event {
 
     /// The server's shutdown signal, when served by [`serve`](fn@crate::serve):
     /// long-lived responses listen to it.
+    ///
+    /// ```
+    /// use h3rs::{H3, H3Event, StatusCode};
+    /// // A long poll that gives up when the server is shutting down.
+    /// let app = H3::new().get("/poll", |event: H3Event| async move {
+    ///     let Some(shutdown) = event.shutdown() else {
+    ///         return StatusCode::NO_CONTENT; // not served: nothing to wait for
+    ///     };
+    ///     let timeout = tokio::time::sleep(std::time::Duration::from_secs(30));
+    ///     tokio::select! {
+    ///         () = shutdown.triggered() => StatusCode::SERVICE_UNAVAILABLE,
+    ///         () = timeout => StatusCode::NO_CONTENT,
+    ///     }
+    /// });
+    /// # let _ = app;
+    /// ```
     pub fn shutdown(&self) -> Option<&crate::Shutdown> {
         self.connection.as_ref().map(|c| &c.shutdown)
     }
 
     /// The address of the client, when served by [`serve`](fn@crate::serve).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event};
+    /// use http_body_util::BodyExt;
+    /// let app = H3::new().get("/", |event: H3Event| async move {
+    ///     event.remote_addr().map_or("no socket".to_owned(), |addr| addr.ip().to_string())
+    /// });
+    /// // `handle` serves without a socket, so there is no client address.
+    /// let res = app.handle(h3rs::Request::new(Body::empty())).await;
+    /// assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "no socket");
+    /// # }
+    /// ```
     pub fn remote_addr(&self) -> Option<SocketAddr> {
         self.connection.as_ref().map(|c| c.remote)
     }
 
     /// The body limit that applies to this request, in bytes.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event};
+    /// use http_body_util::BodyExt;
+    /// let app = H3::new()
+    ///     .body_limit(64 * 1024)
+    ///     .get("/limit", |event: H3Event| async move { event.body_limit().to_string() });
+    /// let req = h3rs::http::Request::builder().uri("/limit").body(Body::empty()).unwrap();
+    /// let body = app.handle(req).await.into_body().collect().await.unwrap().to_bytes();
+    /// assert_eq!(body, "65536");
+    /// # }
+    /// ```
     pub fn body_limit(&self) -> usize {
         self.body_limit
     }
 
     /// Takes the body out of the event, unread; `None` once taken.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event};
+    /// use http_body_util::BodyExt;
+    /// // An echo that streams the body back without buffering it.
+    /// let app = H3::new().post("/echo", |mut event: H3Event| async move {
+    ///     let body = event.take_body().unwrap_or_default();
+    ///     assert!(event.take_body().is_none());
+    ///     body
+    /// });
+    /// let req = h3rs::http::Request::builder()
+    ///     .method("POST")
+    ///     .uri("/echo")
+    ///     .body(Body::from("ping"))
+    ///     .unwrap();
+    /// let body = app.handle(req).await.into_body().collect().await.unwrap().to_bytes();
+    /// assert_eq!(body, "ping");
+    /// # }
+    /// ```
     pub fn take_body(&mut self) -> Option<Body> {
         self.body.take().map(|body| body.0)
     }
@@ -252,6 +491,22 @@ impl H3Event {
     /// Reads the whole body within the body limit. A body over the limit is
     /// a 413, noticed from `Content-Length` before reading anything, or as
     /// soon as the limit is crossed while reading.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event, HttpError};
+    /// let app = H3::new().body_limit(4).post("/", |mut event: H3Event| async move {
+    ///     let body = event.body_bytes().await?;
+    ///     Ok::<_, HttpError>(format!("{} bytes", body.len()))
+    /// });
+    /// let req = |text: &'static str| {
+    ///     h3rs::http::Request::builder().method("POST").body(Body::from(text)).unwrap()
+    /// };
+    /// assert_eq!(app.handle(req("ping")).await.status(), 200);
+    /// assert_eq!(app.handle(req("pings")).await.status(), 413);
+    /// # }
+    /// ```
     pub async fn body_bytes(&mut self) -> Result<Bytes, HttpError> {
         let limit = self.body_limit;
         let too_large = || {

@@ -41,6 +41,29 @@ use crate::response::Json;
 )]
 pub trait FromEvent: Sized {
     /// Takes the value from the event.
+    ///
+    /// Extractors can also be called by hand, in middleware or in a
+    /// closure route, which the macros do not reach:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, FromEvent, H3, H3Event, HttpError, Query};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Page { page: u32 }
+    ///
+    /// let app = H3::new().get("/items", |mut event: H3Event| async move {
+    ///     let Query(Page { page }) = Query::from_event(&mut event).await?;
+    ///     Ok::<_, HttpError>(format!("page {page}"))
+    /// });
+    /// let req = |uri: &str| {
+    ///     h3rs::http::Request::builder().uri(uri).body(Body::empty()).unwrap()
+    /// };
+    /// assert_eq!(app.handle(req("/items?page=2")).await.status(), 200);
+    /// assert_eq!(app.handle(req("/items?page=two")).await.status(), 400);
+    /// # }
+    /// ```
     fn from_event(event: &mut H3Event) -> impl Future<Output = Result<Self, HttpError>> + Send;
 }
 
@@ -58,7 +81,20 @@ pub trait FromEvent: Sized {
 /// }
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Query<T>(pub T);
+pub struct Query<T>(
+    /// The deserialized query; `Query` also derefs to it.
+    ///
+    /// ```
+    /// use h3rs::prelude::*;
+    /// use std::collections::HashMap;
+    ///
+    /// #[get("/search")]
+    /// async fn search(Query(params): Query<HashMap<String, String>>) -> String {
+    ///     params.get("q").cloned().unwrap_or_default()
+    /// }
+    /// ```
+    pub T,
+);
 
 impl<T> std::ops::Deref for Query<T> {
     type Target = T;
@@ -128,7 +164,22 @@ impl<T: DeserializeOwned + Send> FromEvent for Json<T> {
 /// }
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Form<T>(pub T);
+pub struct Form<T>(
+    /// The deserialized form; `Form` also derefs to it.
+    ///
+    /// ```
+    /// use h3rs::prelude::*;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Comment { text: String }
+    ///
+    /// #[post("/comments")]
+    /// async fn comment(Form(comment): Form<Comment>) -> (StatusCode, String) {
+    ///     (StatusCode::CREATED, comment.text)
+    /// }
+    /// ```
+    pub T,
+);
 
 impl<T> std::ops::Deref for Form<T> {
     type Target = T;
@@ -209,7 +260,25 @@ impl<T: FromEvent + Send> FromEvent for Option<T> {
 /// # let _ = app;
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
-pub struct State<T>(pub T);
+pub struct State<T>(
+    /// The state, cloned for this request; `State` also derefs to it.
+    ///
+    /// ```
+    /// use h3rs::prelude::*;
+    ///
+    /// #[derive(Clone)]
+    /// struct Greeting(&'static str);
+    ///
+    /// #[get("/")]
+    /// async fn greet(State(greeting): State<Greeting>) -> &'static str {
+    ///     greeting.0
+    /// }
+    ///
+    /// let app = h3rs::app![greet].state(Greeting("hello"));
+    /// # let _ = app;
+    /// ```
+    pub T,
+);
 
 impl<T> std::ops::Deref for State<T> {
     type Target = T;

@@ -7,6 +7,22 @@ use crate::event::H3Event;
 use crate::response::{IntoResponse, Response};
 
 /// A boxed, sendable future.
+///
+/// It gives a name to the futures of [`Handler`] and
+/// [`Middleware`](crate::Middleware), which are trait objects.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use h3rs::BoxFuture;
+///
+/// fn lookup(id: u64) -> BoxFuture<'static, Option<String>> {
+///     Box::pin(async move { (id == 7).then(|| "ada".to_owned()) })
+/// }
+///
+/// assert_eq!(lookup(7).await.as_deref(), Some("ada"));
+/// # }
+/// ```
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Serves a request whose route matched.
@@ -24,6 +40,29 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// ```
 pub trait Handler: Send + Sync + 'static {
     /// Runs the handler.
+    ///
+    /// Implement it by hand for a handler that is a value rather than a
+    /// function:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{BoxFuture, H3, H3Event, Handler, IntoResponse, Response};
+    ///
+    /// struct Fixed(&'static str);
+    ///
+    /// impl Handler for Fixed {
+    ///     fn call(&self, _event: H3Event) -> BoxFuture<'static, Response> {
+    ///         let text = self.0;
+    ///         Box::pin(async move { text.into_response() })
+    ///     }
+    /// }
+    ///
+    /// let app = H3::new().get("/", Fixed("static reply"));
+    /// let res = app.handle(h3rs::Request::new(h3rs::Body::empty())).await;
+    /// assert_eq!(res.status(), 200);
+    /// # }
+    /// ```
     fn call(&self, event: H3Event) -> BoxFuture<'static, Response>;
 }
 

@@ -68,6 +68,16 @@ pub use bytes::Bytes;
 pub use http::{self, header, HeaderMap, Method, StatusCode, Uri};
 
 /// The request type of h3rs.
+///
+/// ```
+/// use h3rs::{Body, Request};
+/// let req: Request = h3rs::http::Request::builder()
+///     .method("POST")
+///     .uri("/users")
+///     .body(Body::from(r#"{"name":"ada"}"#))
+///     .unwrap();
+/// assert_eq!(req.uri().path(), "/users");
+/// ```
 pub type Request = http::Request<Body>;
 
 pub use h3rs_macros::{
@@ -76,12 +86,26 @@ pub use h3rs_macros::{
 };
 
 /// The names most apps need: `use h3rs::prelude::*;`.
+///
+/// ```
+/// use h3rs::prelude::*;
+///
+/// #[post("/echo")]
+/// async fn echo(body: Json<serde_json::Value>) -> Result<Json<serde_json::Value>, HttpError> {
+///     Ok(body)
+/// }
+///
+/// let app = H3::new().register(echo);
+/// assert_eq!(app.routes().count(), 1);
+/// ```
 pub mod prelude {
     pub use crate::sse::{EventStream, LastEventId, SseEvent};
     pub use crate::ws::{CloseDetails, Message, Peer, Upgrade, WsError};
+    // The `sse` attribute only: `crate::sse` would bring the module along.
     pub use crate::{
-        all, delete, get, head, options, patch, post, put, sse, websocket, Bytes, Form, FromEvent,
+        all, delete, get, head, options, patch, post, put, websocket, Bytes, Form, FromEvent,
         H3Event, HeaderMap, Html, HttpError, IntoResponse, Json, Method, Next, Query, Redirect,
         Response, State, StatusCode, H3,
     };
+    pub use h3rs_macros::sse;
 }

@@ -34,6 +34,34 @@ use crate::router::Router;
 /// ```
 pub trait Middleware: Send + Sync + 'static {
     /// Handles the event, calling `next` to go on.
+    ///
+    /// Implement it by hand for middleware that carries configuration:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{BoxFuture, H3, H3Event, Middleware, Next, Response};
+    ///
+    /// struct PoweredBy(&'static str);
+    ///
+    /// impl Middleware for PoweredBy {
+    ///     fn handle(&self, event: H3Event, next: Next) -> BoxFuture<'static, Response> {
+    ///         let name = self.0;
+    ///         Box::pin(async move {
+    ///             let mut res = next.run(event).await;
+    ///             res.headers_mut().insert("x-powered-by", name.parse().unwrap());
+    ///             res
+    ///         })
+    ///     }
+    /// }
+    ///
+    /// let app = H3::new().middleware(PoweredBy("h3rs"));
+    /// let res = app.handle(h3rs::Request::new(h3rs::Body::empty())).await;
+    /// // Middleware sees every response, the 404 of a missing route too.
+    /// assert_eq!(res.status(), 404);
+    /// assert_eq!(res.headers()["x-powered-by"], "h3rs");
+    /// # }
+    /// ```
     fn handle(&self, event: H3Event, next: Next) -> BoxFuture<'static, Response>;
 }
 
@@ -61,7 +89,7 @@ impl MiddlewareEntry {
         let scope = pattern.map(|pattern| {
             let mut router = Router::new();
             if let Err(e) = router.insert(None, pattern, ()) {
-                panic!("invalid middleware pattern {pattern:?}: {e}");
+                panic!("middleware: {e}");
             }
             (Arc::from(pattern), router)
         });
@@ -90,6 +118,26 @@ pub(crate) enum Endpoint {
 }
 
 /// The rest of the pipeline, given to a middleware.
+///
+/// A middleware that does not call [`Next::run`] answers by itself:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use h3rs::{H3, H3Event, IntoResponse, Next, StatusCode};
+///
+/// let app = H3::new()
+///     .middleware(|event: H3Event, next: Next| async move {
+///         if event.path().starts_with("/.git") {
+///             return StatusCode::FORBIDDEN.into_response();
+///         }
+///         next.run(event).await
+///     })
+///     .get("/.git/config", |_: H3Event| async { "secrets" });
+/// let req = h3rs::http::Request::builder().uri("/.git/config").body(h3rs::Body::empty());
+/// assert_eq!(app.handle(req.unwrap()).await.status(), 403);
+/// # }
+/// ```
 pub struct Next {
     chain: Arc<Vec<MiddlewareEntry>>,
     index: usize,
@@ -106,6 +154,24 @@ impl Next {
     }
 
     /// Runs the remaining middleware and the handler.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{H3, H3Event, Next};
+    ///
+    /// // Whatever the handler answered, it must not be cached.
+    /// let app = H3::new()
+    ///     .middleware(|event: H3Event, next: Next| async move {
+    ///         let mut res = next.run(event).await;
+    ///         res.headers_mut().insert("cache-control", "no-store".parse().unwrap());
+    ///         res
+    ///     })
+    ///     .get("/", |_: H3Event| async { "fresh" });
+    /// let res = app.handle(h3rs::Request::new(h3rs::Body::empty())).await;
+    /// assert_eq!(res.headers()["cache-control"], "no-store");
+    /// # }
+    /// ```
     pub async fn run(mut self, event: H3Event) -> Response {
         while let Some(entry) = self.chain.get(self.index) {
             self.index += 1;

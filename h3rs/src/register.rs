@@ -28,6 +28,17 @@ use crate::app::H3;
 )]
 pub trait Register {
     /// Adds `self` to `app`.
+    ///
+    /// [`H3::register`](crate::H3::register) calls it; a closure registers
+    /// anything by hand:
+    ///
+    /// ```
+    /// use h3rs::{H3, H3Event, Register};
+    ///
+    /// let health = |app: H3| app.get("/health", |_: H3Event| async { "ok" });
+    /// let app = health.register(H3::new());
+    /// assert_eq!(app.routes().collect::<Vec<_>>(), [(Some(&h3rs::Method::GET), "/health")]);
+    /// ```
     fn register(self, app: H3) -> H3;
 }
 
@@ -67,11 +78,33 @@ pub struct Routes {
 
 impl Routes {
     /// An empty group.
+    ///
+    /// ```
+    /// use h3rs::{H3, Routes};
+    /// let app = H3::new().mount("/api", Routes::new());
+    /// assert_eq!(app.routes().count(), 0);
+    /// ```
     pub fn new() -> Self {
         Routes::default()
     }
 
     /// Adds an item to the group.
+    ///
+    /// ```
+    /// use h3rs::prelude::*;
+    ///
+    /// #[get("/users")]
+    /// async fn users() -> &'static str { "[]" }
+    ///
+    /// // Routes chosen at run time, which `routes![...]` cannot express.
+    /// let admin = std::env::var("ADMIN").is_ok();
+    /// let mut api = h3rs::Routes::new().with(users);
+    /// if admin {
+    ///     api = api.with(|app: H3| app.delete("/users", |_: H3Event| async { "deleted" }));
+    /// }
+    /// let app = H3::new().mount("/api", api);
+    /// assert!(app.routes().any(|(_, pattern)| pattern == "/api/users"));
+    /// ```
     pub fn with<R: Register + Send + 'static>(mut self, item: R) -> Self {
         self.items.push(Box::new(move |app| item.register(app)));
         self

@@ -12,6 +12,21 @@ use crate::body::{Body, BoxError};
 use crate::error::HttpError;
 
 /// The response type of h3rs.
+///
+/// Return it from a handler to set everything by hand:
+///
+/// ```
+/// use h3rs::{Body, Response, StatusCode};
+///
+/// fn created(location: &str) -> Response {
+///     let mut res = Response::new(Body::empty());
+///     *res.status_mut() = StatusCode::CREATED;
+///     res.headers_mut().insert("location", location.parse().unwrap());
+///     res
+/// }
+///
+/// assert_eq!(created("/users/7").headers()["location"], "/users/7");
+/// ```
 pub type Response = http::Response<Body>;
 
 /// Anything a handler may return.
@@ -24,6 +39,24 @@ pub type Response = http::Response<Body>;
 /// ```
 pub trait IntoResponse {
     /// Builds the response.
+    ///
+    /// Implement it so that handlers can return your own types:
+    ///
+    /// ```
+    /// use h3rs::{IntoResponse, Json, Response, StatusCode};
+    ///
+    /// struct Created<T>(T);
+    ///
+    /// impl<T: serde::Serialize> IntoResponse for Created<T> {
+    ///     fn into_response(self) -> Response {
+    ///         (StatusCode::CREATED, Json(self.0)).into_response()
+    ///     }
+    /// }
+    ///
+    /// let res = Created(serde_json::json!({ "id": 7 })).into_response();
+    /// assert_eq!(res.status(), 201);
+    /// assert_eq!(res.headers()["content-type"], "application/json");
+    /// ```
     fn into_response(self) -> Response;
 }
 
@@ -182,7 +215,16 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
 /// assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Html<T>(pub T);
+pub struct Html<T>(
+    /// The markup: anything that converts into a [`Body`].
+    ///
+    /// ```
+    /// use h3rs::Html;
+    /// let page = Html(format!("<p>{} items</p>", 3));
+    /// assert_eq!(page.0, "<p>3 items</p>");
+    /// ```
+    pub T,
+);
 
 impl<T: Into<Body>> IntoResponse for Html<T> {
     fn into_response(self) -> Response {
@@ -199,7 +241,22 @@ impl<T: Into<Body>> IntoResponse for Html<T> {
 /// assert_eq!(res.headers()["content-type"], "application/json");
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Json<T>(pub T);
+pub struct Json<T>(
+    /// The value: serialized as a response, parsed as an extractor.
+    ///
+    /// ```
+    /// use h3rs::prelude::*;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Point { x: i64, y: i64 }
+    ///
+    /// #[post("/sum")]
+    /// async fn sum(Json(point): Json<Point>) -> Json<i64> {
+    ///     Json(point.x + point.y)
+    /// }
+    /// ```
+    pub T,
+);
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
@@ -226,6 +283,13 @@ pub struct Redirect {
 
 impl Redirect {
     /// 302 Found, as H3's `redirect` does by default.
+    ///
+    /// ```
+    /// use h3rs::{IntoResponse, Redirect};
+    /// let res = Redirect::to("https://example.com/").into_response();
+    /// assert_eq!(res.status(), 302);
+    /// assert_eq!(res.headers()["location"], "https://example.com/");
+    /// ```
     pub fn to(location: impl Into<String>) -> Self {
         Self::with_status(StatusCode::FOUND, location)
     }
@@ -294,7 +358,17 @@ impl IntoResponse for Redirect {
 /// let res = StreamBody(chunks).into_response();
 /// assert_eq!(res.status(), 200);
 /// ```
-pub struct StreamBody<S>(pub S);
+pub struct StreamBody<S>(
+    /// The stream of chunks; an `Err` aborts the response mid-way.
+    ///
+    /// ```
+    /// use h3rs::{IntoResponse, StreamBody};
+    /// let lines = (1..=3).map(|n| Ok::<_, std::io::Error>(format!("line {n}\n")));
+    /// let res = StreamBody(futures_util::stream::iter(lines)).into_response();
+    /// assert_eq!(res.headers()["content-type"], "application/octet-stream");
+    /// ```
+    pub S,
+);
 
 impl<S, T, E> IntoResponse for StreamBody<S>
 where

@@ -53,6 +53,23 @@ pub(crate) enum RouteMatch<'a, T> {
 /// Names come from the pattern: `:name` and `**:name` use the given name,
 /// unnamed `*` segments are `_0`, `_1`, ... and a bare `**` is `_`. Values
 /// are percent-decoded.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use h3rs::{Body, H3, H3Event};
+/// use http_body_util::BodyExt;
+///
+/// let app = H3::new().get("/:user/*/**:path", |event: H3Event| async move {
+///     let pairs: Vec<String> =
+///         event.params().iter().map(|(k, v)| format!("{k}={v}")).collect();
+///     pairs.join(" ")
+/// });
+/// let req = h3rs::http::Request::builder().uri("/ada/x/my%20docs/a.txt").body(Body::empty());
+/// let body = app.handle(req.unwrap()).await.into_body().collect().await.unwrap().to_bytes();
+/// assert_eq!(body, "user=ada _0=x path=my docs/a.txt");
+/// # }
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Params {
     // Names are `Arc<str>` so a match clones them without allocating.
@@ -62,6 +79,17 @@ pub struct Params {
 /// Error returned when a route pattern is malformed.
 ///
 /// The message names the pattern, says what is wrong and suggests a fix.
+/// [`H3::on`](crate::H3::on) and its shortcuts panic with it; the route
+/// macros report it at compile time.
+///
+/// ```
+/// # std::panic::set_hook(Box::new(|_| {}));
+/// use h3rs::{H3, H3Event};
+/// let panic = std::panic::catch_unwind(|| H3::new().get("users", |_: H3Event| async { "" }))
+///     .unwrap_err();
+/// let message = panic.downcast_ref::<String>().unwrap();
+/// assert!(message.contains("patterns must start with `/`; write `/users` instead"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PatternError {
     pattern: String,
@@ -462,6 +490,20 @@ pub(crate) fn join_pattern(prefix: &str, pattern: &str) -> String {
 
 impl Params {
     /// Returns the value of the param called `name`, if the route has one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event};
+    /// use http_body_util::BodyExt;
+    /// let app = H3::new().get("/users/:id", |event: H3Event| async move {
+    ///     format!("{:?} {:?}", event.params().get("id"), event.params().get("name"))
+    /// });
+    /// let req = h3rs::http::Request::builder().uri("/users/7").body(Body::empty()).unwrap();
+    /// let body = app.handle(req).await.into_body().collect().await.unwrap().to_bytes();
+    /// assert_eq!(body, r#"Some("7") None"#);
+    /// # }
+    /// ```
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
@@ -470,16 +512,60 @@ impl Params {
     }
 
     /// Iterates over `(name, value)` pairs in pattern order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event};
+    /// use http_body_util::BodyExt;
+    /// // Every param of any route, as JSON, without knowing their names.
+    /// let app = H3::new().get("/:org/:repo", |event: H3Event| async move {
+    ///     let map: serde_json::Map<_, _> =
+    ///         event.params().iter().map(|(k, v)| (k.to_owned(), v.into())).collect();
+    ///     h3rs::Json(map)
+    /// });
+    /// let req = h3rs::http::Request::builder().uri("/rust-lang/rust").body(Body::empty());
+    /// let body = app.handle(req.unwrap()).await.into_body().collect().await.unwrap().to_bytes();
+    /// assert_eq!(body, r#"{"org":"rust-lang","repo":"rust"}"#);
+    /// # }
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.pairs.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
     }
 
     /// Number of captured params.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event};
+    /// use http_body_util::BodyExt;
+    /// let app = H3::new().get("/a/:x/:y", |event: H3Event| async move {
+    ///     event.params().len().to_string()
+    /// });
+    /// let req = h3rs::http::Request::builder().uri("/a/1/2").body(Body::empty()).unwrap();
+    /// let body = app.handle(req).await.into_body().collect().await.unwrap().to_bytes();
+    /// assert_eq!(body, "2");
+    /// # }
+    /// ```
     pub fn len(&self) -> usize {
         self.pairs.len()
     }
 
     /// True when the route captured no params.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event};
+    /// use http_body_util::BodyExt;
+    /// let app = H3::new().get("/", |event: H3Event| async move {
+    ///     event.params().is_empty().to_string()
+    /// });
+    /// let body = app.handle(h3rs::Request::new(Body::empty())).await.into_body().collect().await;
+    /// assert_eq!(body.unwrap().to_bytes(), "true");
+    /// # }
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
     }
@@ -506,6 +592,14 @@ impl Params {
 
 impl PatternError {
     /// The pattern that was rejected.
+    /// Code that handles a `PatternError` can name the offending pattern:
+    ///
+    /// ```
+    /// fn report(err: &h3rs::PatternError) -> String {
+    ///     format!("route {} skipped: {err}", err.pattern())
+    /// }
+    /// # let _ = report;
+    /// ```
     pub fn pattern(&self) -> &str {
         &self.pattern
     }

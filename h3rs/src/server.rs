@@ -59,6 +59,15 @@ impl Default for ServeOptions {
 
 impl ServeOptions {
     /// Defaults, with the address from `HOST` and `PORT` when they are set.
+    ///
+    /// ```
+    /// // In a container, listen on every interface unless HOST says otherwise.
+    /// let options = match std::env::var("HOST") {
+    ///     Ok(_) => h3rs::ServeOptions::from_env(),
+    ///     Err(_) => h3rs::ServeOptions::from_env().host("0.0.0.0"),
+    /// };
+    /// # let _ = options;
+    /// ```
     pub fn from_env() -> Self {
         let mut options = ServeOptions::default();
         if let Ok(host) = std::env::var("HOST") {
@@ -73,12 +82,28 @@ impl ServeOptions {
     }
 
     /// The interface to bind (`127.0.0.1`, `0.0.0.0`, `::1`...).
+    ///
+    /// ```
+    /// // Reachable from other machines, not only from this one.
+    /// let options = h3rs::ServeOptions::default().host("0.0.0.0");
+    /// # let _ = options;
+    /// ```
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.host = host.into();
         self
     }
 
     /// The port to bind; 0 picks a free one (see [`Server::local_addr`]).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// use h3rs::{H3, ServeOptions, Server};
+    /// // Port 0 lets tests run side by side without clashing.
+    /// let server = Server::bind(H3::new(), ServeOptions::default().port(0)).await?;
+    /// assert_ne!(server.local_addr().port(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
         self
@@ -86,6 +111,13 @@ impl ServeOptions {
 
     /// How long a client may take to send a request head (default 10 s):
     /// a slowloris client is disconnected after it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// // Behind a proxy that already buffers request heads, a short wait suffices.
+    /// let options = h3rs::ServeOptions::default().header_read_timeout(Duration::from_secs(2));
+    /// # let _ = options;
+    /// ```
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
         self
@@ -93,12 +125,23 @@ impl ServeOptions {
 
     /// The largest request head in bytes (default 16 KiB, at least 8 KiB);
     /// a larger one is answered 431.
+    ///
+    /// ```
+    /// // Room for large cookies and bearer tokens.
+    /// let options = h3rs::ServeOptions::default().max_header_size(64 * 1024);
+    /// # let _ = options;
+    /// ```
     pub fn max_header_size(mut self, bytes: usize) -> Self {
         self.max_header_size = bytes.max(8192);
         self
     }
 
     /// The most header fields in a request (default 100); more is a 431.
+    ///
+    /// ```
+    /// let options = h3rs::ServeOptions::default().max_headers(50);
+    /// # let _ = options;
+    /// ```
     pub fn max_headers(mut self, count: usize) -> Self {
         self.max_headers = count;
         self
@@ -106,6 +149,13 @@ impl ServeOptions {
 
     /// How long shutdown waits for in-flight requests, WebSocket peers and
     /// streams before exiting anyway (default 10 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// // Orchestrators usually kill after 30 s; finish before that.
+    /// let options = h3rs::ServeOptions::from_env().grace_period(Duration::from_secs(25));
+    /// # let _ = options;
+    /// ```
     pub fn grace_period(mut self, grace: Duration) -> Self {
         self.grace_period = grace;
         self
@@ -113,12 +163,33 @@ impl ServeOptions {
 
     /// A request body limit for every route, overriding the app's
     /// ([`H3::body_limit`]).
+    ///
+    /// ```
+    /// // One limit for the whole server, whatever each app says.
+    /// let options = h3rs::ServeOptions::from_env().body_limit(10 * 1024 * 1024);
+    /// # let _ = options;
+    /// ```
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = Some(bytes);
         self
     }
 
     /// Whether Ctrl-C and SIGTERM start a graceful shutdown (default true).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// use h3rs::{H3, ServeOptions, Server};
+    /// // The embedding program owns the signals and shuts the server down itself.
+    /// let options = ServeOptions::default().handle_signals(false);
+    /// let server = Server::bind(H3::new(), options).await?;
+    /// let shutdown = server.shutdown();
+    /// let running = tokio::spawn(server.run());
+    /// tokio::signal::ctrl_c().await?;
+    /// shutdown.trigger();
+    /// running.await.expect("server task panicked")?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn handle_signals(mut self, enabled: bool) -> Self {
         self.handle_signals = enabled;
         self
@@ -149,6 +220,15 @@ pub struct Server {
 
 impl Server {
     /// Binds the listener.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// use h3rs::{H3, ServeOptions, Server};
+    /// // Binding before running reports a taken port before anything is spawned.
+    /// let server = Server::bind(H3::new(), ServeOptions::from_env()).await?;
+    /// server.run().await
+    /// # }
+    /// ```
     pub async fn bind(app: H3, options: ServeOptions) -> io::Result<Server> {
         let listener = TcpListener::bind((options.host.as_str(), options.port)).await?;
         Ok(Server {
@@ -160,6 +240,16 @@ impl Server {
     }
 
     /// The bound address (with the real port when 0 was asked).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// use h3rs::{H3, ServeOptions, Server};
+    /// let server = Server::bind(H3::new(), ServeOptions::default().port(0)).await?;
+    /// let url = format!("http://{}/", server.local_addr());
+    /// # let _ = url;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()
@@ -167,11 +257,36 @@ impl Server {
     }
 
     /// The server's shutdown signal: trigger it to shut down gracefully.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// use std::time::Duration;
+    /// use h3rs::{H3, ServeOptions, Server};
+    /// let server = Server::bind(H3::new(), ServeOptions::default()).await?;
+    /// let shutdown = server.shutdown();
+    /// // Serve for a minute, then stop gracefully.
+    /// tokio::spawn(async move {
+    ///     tokio::time::sleep(Duration::from_secs(60)).await;
+    ///     shutdown.trigger();
+    /// });
+    /// server.run().await
+    /// # }
+    /// ```
     pub fn shutdown(&self) -> Shutdown {
         self.shutdown.clone()
     }
 
     /// Serves until shutdown, then waits for in-flight work up to the grace period.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// use h3rs::{H3, H3Event, ServeOptions, Server};
+    /// let app = H3::new().get("/", |_: H3Event| async { "hi" });
+    /// let server = Server::bind(app, ServeOptions::from_env()).await?;
+    /// println!("listening on {}", server.local_addr());
+    /// server.run().await
+    /// # }
+    /// ```
     pub async fn run(self) -> io::Result<()> {
         let Server {
             listener,

@@ -128,6 +128,26 @@ where
 ///
 /// Use it only inside the function it was given to: the stream resumes that function, not
 /// another task.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use futures_util::StreamExt;
+/// use h3rs::sse::{Generator, SseEvent, Yielder};
+///
+/// // The body of a generator can be a named function that takes the yielder.
+/// async fn countdown(events: Yielder) {
+///     for n in (1..=3).rev() {
+///         events.send(n.to_string()).await;
+///     }
+///     events.send(SseEvent::new("liftoff").event("done")).await;
+/// }
+///
+/// let events: Vec<SseEvent> = Generator::new(countdown).collect().await;
+/// assert_eq!(events.len(), 4);
+/// assert_eq!(events[3], SseEvent::new("liftoff").event("done"));
+/// # }
+/// ```
 pub struct Yielder {
     slot: Slot,
 }
@@ -157,6 +177,30 @@ impl Yielder {
 }
 
 /// The future of [`Yielder::send`].
+///
+/// It completes once the stream has handed the event on, so a function that awaits it
+/// produces its next event only when the client is ready for it:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use futures_util::StreamExt;
+/// use h3rs::sse::{Generator, SendEvent};
+///
+/// static MADE: AtomicUsize = AtomicUsize::new(0);
+/// let mut events = Generator::new(|events| async move {
+///     for _ in 0..10 {
+///         MADE.fetch_add(1, Ordering::Relaxed);
+///         let sent: SendEvent<'_> = events.send("expensive");
+///         sent.await;
+///     }
+/// });
+/// events.next().await;
+/// events.next().await;
+/// assert_eq!(MADE.load(Ordering::Relaxed), 2);
+/// # }
+/// ```
 #[must_use = "an event is sent only when the future is awaited"]
 #[derive(Debug)]
 pub struct SendEvent<'a> {
@@ -185,6 +229,25 @@ impl Future for SendEvent<'_> {
 }
 
 /// What an `#[sse]` function may return: nothing, or a `Result` whose error ends the stream.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use futures_util::StreamExt;
+/// use h3rs::sse::{Generator, SseEvent};
+/// use h3rs::HttpError;
+///
+/// let events: Vec<SseEvent> = Generator::new(|events| async move {
+///     events.send("first").await;
+///     let feed: Option<&str> = None;
+///     events.send(feed.ok_or_else(|| HttpError::not_found("no such feed"))?).await;
+///     Ok::<(), HttpError>(())
+/// })
+/// .collect()
+/// .await;
+/// assert_eq!(events, [SseEvent::new("first"), SseEvent::new("no such feed").event("error")]);
+/// # }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the result of an #[sse] function",
     label = "an #[sse] function returns nothing or `Result<(), E>`",
@@ -192,6 +255,16 @@ impl Future for SendEvent<'_> {
 )]
 pub trait GeneratorOutput {
     /// The event to send after the function returned: `None`, or the error event.
+    ///
+    /// ```
+    /// use h3rs::sse::{GeneratorOutput, SseEvent};
+    ///
+    /// assert_eq!(().into_last_event(), None);
+    /// // The cause of an I/O error stays in the logs; the client learns only that it failed.
+    /// let failed: Result<(), std::io::Error> = Err(std::io::Error::other("disk full"));
+    /// let last = failed.into_last_event();
+    /// assert_eq!(last, Some(SseEvent::new("Internal Server Error").event("error")));
+    /// ```
     fn into_last_event(self) -> Option<SseEvent>;
 }
 

@@ -24,7 +24,20 @@ use crate::extract::FromEvent;
 /// }
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LastEventId(pub Option<String>);
+pub struct LastEventId(
+    /// The header's value; `None` on a first connection.
+    ///
+    /// ```
+    /// use h3rs::sse::LastEventId;
+    /// let resume_from = |last: LastEventId| match last.0 {
+    ///     Some(id) => format!("after {id}"),
+    ///     None => "from the start".to_owned(),
+    /// };
+    /// assert_eq!(resume_from(LastEventId(None)), "from the start");
+    /// assert_eq!(resume_from(LastEventId(Some("41".into()))), "after 41");
+    /// ```
+    pub Option<String>,
+);
 
 impl LastEventId {
     /// The id, if the client sent one.

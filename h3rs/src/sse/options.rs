@@ -25,9 +25,25 @@ pub struct SseOptions {
 
 /// The default keep-alive: a comment after 15 s of silence, well under the idle timeouts
 /// of common proxies and load balancers (often 30 to 60 s).
+///
+/// ```
+/// use h3rs::sse::{SseOptions, DEFAULT_KEEP_ALIVE};
+/// // Behind a proxy that cuts after 10 s of silence.
+/// let options = SseOptions::default().keep_alive(DEFAULT_KEEP_ALIVE / 2);
+/// # let _ = options;
+/// assert_eq!(DEFAULT_KEEP_ALIVE.as_secs(), 15);
+/// ```
 pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// The default capacity of an [`EventStream`](crate::sse::EventStream)'s queue.
+///
+/// ```
+/// use h3rs::sse::{SseOptions, DEFAULT_QUEUE_CAPACITY};
+/// // Bursty producers: give slow clients more room before they are cut off.
+/// let options = SseOptions::default().queue_capacity(4 * DEFAULT_QUEUE_CAPACITY);
+/// # let _ = options;
+/// assert_eq!(DEFAULT_QUEUE_CAPACITY, 1024);
+/// ```
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1024;
 
 impl Default for SseOptions {

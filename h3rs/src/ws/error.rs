@@ -6,6 +6,18 @@ use tokio_tungstenite::tungstenite;
 
 /// A protocol or I/O error on a peer's connection, given to the `error` hook.
 /// The peer is closed with [`WsError::close_code`].
+///
+/// ```
+/// use h3rs::ws::{Peer, WebSocket, WsError};
+///
+/// struct Feed;
+///
+/// impl WebSocket for Feed {
+///     async fn error(&self, peer: &Peer, error: WsError) {
+///         tracing::warn!(%peer, %error, "websocket error");
+///     }
+/// }
+/// ```
 #[derive(Debug)]
 pub struct WsError {
     code: u16,
@@ -39,6 +51,21 @@ impl WsError {
 
     /// The close code the peer is closed with (1006 when the socket died:
     /// no close frame can be sent then).
+    ///
+    /// ```
+    /// use h3rs::ws::{Peer, WebSocket, WsError};
+    ///
+    /// struct Uploads;
+    ///
+    /// impl WebSocket for Uploads {
+    ///     async fn error(&self, peer: &Peer, error: WsError) {
+    ///         // 1009: the client sent more than `max_message_size`; worth a hint.
+    ///         if error.close_code() == 1009 {
+    ///             tracing::info!(%peer, "upload too large");
+    ///         }
+    ///     }
+    /// }
+    /// ```
     pub fn close_code(&self) -> u16 {
         self.code
     }

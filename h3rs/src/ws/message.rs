@@ -36,6 +36,14 @@ enum Kind {
 
 impl Message {
     /// A binary message.
+    ///
+    /// ```
+    /// use h3rs::ws::Message;
+    /// // Text that must reach the client as a binary frame (a protocol that says so).
+    /// let msg = Message::binary("raw");
+    /// assert!(msg.is_binary());
+    /// assert_eq!(msg.bytes(), b"raw");
+    /// ```
     pub fn binary(bytes: impl Into<Bytes>) -> Self {
         Message(Kind::Binary(bytes.into()))
     }
@@ -51,6 +59,12 @@ impl Message {
     }
 
     /// The payload as text; a binary payload that is not UTF-8 is converted lossily.
+    ///
+    /// ```
+    /// use h3rs::ws::Message;
+    /// assert_eq!(Message::from("hi").text(), "hi");
+    /// assert_eq!(Message::binary(vec![0x68, 0xff]).text(), "h\u{fffd}");
+    /// ```
     pub fn text(&self) -> Cow<'_, str> {
         match &self.0 {
             Kind::Text(text) => Cow::Borrowed(text.as_str()),
@@ -59,6 +73,12 @@ impl Message {
     }
 
     /// The payload as bytes.
+    ///
+    /// ```
+    /// use h3rs::ws::Message;
+    /// let msg = Message::from("héllo");
+    /// assert_eq!(msg.bytes().len(), 6); // UTF-8: é takes two bytes
+    /// ```
     pub fn bytes(&self) -> &[u8] {
         match &self.0 {
             Kind::Text(text) => text.as_bytes(),
@@ -79,21 +99,66 @@ impl Message {
     }
 
     /// Whether this is a text message.
+    ///
+    /// ```
+    /// use h3rs::ws::{Message, Peer, WebSocket};
+    ///
+    /// struct TextOnly;
+    ///
+    /// impl WebSocket for TextOnly {
+    ///     async fn message(&self, peer: &Peer, message: Message) {
+    ///         if !message.is_text() {
+    ///             peer.close(1003, "Text only");
+    ///         }
+    ///     }
+    /// }
+    /// assert!(Message::from("ok").is_text());
+    /// ```
     pub fn is_text(&self) -> bool {
         matches!(self.0, Kind::Text(_))
     }
 
     /// Whether this is a binary message.
+    ///
+    /// ```
+    /// use h3rs::ws::Message;
+    /// assert!(Message::from(vec![1, 2, 3]).is_binary());
+    /// assert!(!Message::from("123").is_binary());
+    /// ```
     pub fn is_binary(&self) -> bool {
         matches!(self.0, Kind::Binary(_))
     }
 
     /// The payload size in bytes.
+    ///
+    /// ```
+    /// use h3rs::ws::{Message, Peer, WebSocket};
+    ///
+    /// struct Chat;
+    ///
+    /// impl WebSocket for Chat {
+    ///     async fn message(&self, peer: &Peer, message: Message) {
+    ///         // Chat lines only; larger payloads belong to the upload route.
+    ///         if message.len() > 4096 {
+    ///             peer.send("message too long");
+    ///             return;
+    ///         }
+    ///         peer.publish("chat", message);
+    ///     }
+    /// }
+    /// assert_eq!(Message::from("four").len(), 4);
+    /// ```
     pub fn len(&self) -> usize {
         self.bytes().len()
     }
 
     /// Whether the payload is empty.
+    ///
+    /// ```
+    /// use h3rs::ws::Message;
+    /// assert!(Message::from("").is_empty());
+    /// assert!(!Message::binary(vec![0]).is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -189,13 +254,32 @@ impl<T: Serialize> From<crate::Json<T>> for Message {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloseDetails {
     /// The close code (1000 normal, 1001 going away, 1006 abnormal...).
+    ///
+    /// ```
+    /// use h3rs::ws::CloseDetails;
+    /// // 1000 and 1001 are goodbyes; anything else is worth a look.
+    /// let clean = |details: &CloseDetails| matches!(details.code, 1000 | 1001);
+    /// assert!(clean(&CloseDetails::new(1001, "")));
+    /// assert!(!clean(&CloseDetails::new(1011, "Internal Error")));
+    /// ```
     pub code: u16,
     /// The close reason, possibly empty.
+    ///
+    /// ```
+    /// let details = h3rs::ws::CloseDetails::new(1008, "Slow consumer");
+    /// assert_eq!(details.reason, "Slow consumer");
+    /// ```
     pub reason: String,
 }
 
 impl CloseDetails {
     /// Details with a code and reason.
+    ///
+    /// ```
+    /// use h3rs::ws::CloseDetails;
+    /// let details = CloseDetails::new(4000, format!("kicked by {}", "admin"));
+    /// assert_eq!(details, CloseDetails { code: 4000, reason: "kicked by admin".into() });
+    /// ```
     pub fn new(code: u16, reason: impl Into<String>) -> Self {
         CloseDetails {
             code,

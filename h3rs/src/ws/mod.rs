@@ -6,6 +6,27 @@
 //! close with RFC 6455's codes (1002, 1007 for invalid UTF-8, 1009 for
 //! oversize), a panicking hook closes its peer with 1011, and graceful
 //! shutdown closes every peer with 1001 after running its `close` hook.
+//!
+//! ```
+//! use h3rs::ws::{CloseDetails, Message, Peer, WebSocket};
+//!
+//! struct Room;
+//!
+//! impl WebSocket for Room {
+//!     async fn open(&self, peer: &Peer) {
+//!         peer.subscribe("room");
+//!     }
+//!     async fn message(&self, peer: &Peer, message: Message) {
+//!         peer.publish("room", message);
+//!     }
+//!     async fn close(&self, peer: &Peer, _details: CloseDetails) {
+//!         peer.publish("room", format!("{peer} left"));
+//!     }
+//! }
+//!
+//! let app = h3rs::H3::new().websocket("/room", Room);
+//! # let _ = app;
+//! ```
 
 mod connection;
 mod error;

@@ -3,11 +3,31 @@
 use std::time::Duration;
 
 /// What to do with a peer whose outgoing queue is full (a slow consumer).
+///
+/// ```
+/// use h3rs::ws::{SlowConsumer, WsOptions};
+/// // Prices go stale fast: a slow client should skip, not be disconnected.
+/// let prices = WsOptions::default().queue_capacity(64).slow_consumer(SlowConsumer::DropOldest);
+/// # let _ = prices;
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SlowConsumer {
     /// Close the peer with 1008 (policy violation), dropping what was queued. The default.
+    ///
+    /// ```
+    /// use h3rs::ws::{SlowConsumer, WsOptions};
+    /// // A chat log must arrive whole: better to make the client reconnect.
+    /// let chat = WsOptions::default().slow_consumer(SlowConsumer::Close);
+    /// # let _ = chat;
+    /// ```
     Close,
     /// Drop the oldest queued message to make room: for feeds where only fresh data matters.
+    ///
+    /// ```
+    /// use h3rs::ws::{SlowConsumer, WsOptions};
+    /// let telemetry = WsOptions::default().slow_consumer(SlowConsumer::DropOldest);
+    /// # let _ = telemetry;
+    /// ```
     DropOldest,
 }
 
@@ -62,12 +82,25 @@ impl Default for WsOptions {
 impl WsOptions {
     /// The largest message, after reassembling fragments (default 1 MiB);
     /// a larger one closes the peer with 1009.
+    ///
+    /// ```
+    /// // Chat messages are short: refuse anything that is not.
+    /// let options = h3rs::ws::WsOptions::default().max_message_size(16 * 1024);
+    /// # let _ = options;
+    /// ```
     pub fn max_message_size(mut self, bytes: usize) -> Self {
         self.max_message_size = bytes;
         self
     }
 
     /// The largest single frame (default 1 MiB); a larger one closes the peer with 1009.
+    ///
+    /// ```
+    /// use h3rs::ws::WsOptions;
+    /// // Big messages, but sent in small frames, so no single read is large.
+    /// let options = WsOptions::default().max_message_size(8 << 20).max_frame_size(64 << 10);
+    /// # let _ = options;
+    /// ```
     pub fn max_frame_size(mut self, bytes: usize) -> Self {
         self.max_frame_size = bytes;
         self
@@ -75,12 +108,24 @@ impl WsOptions {
 
     /// How many messages may wait for a peer's socket (default 1024);
     /// beyond that the [`SlowConsumer`] policy applies.
+    ///
+    /// ```
+    /// // Many peers that each need little: bound the memory a stalled one can hold.
+    /// let options = h3rs::ws::WsOptions::default().queue_capacity(32);
+    /// # let _ = options;
+    /// ```
     pub fn queue_capacity(mut self, messages: usize) -> Self {
         self.queue_capacity = messages.max(1);
         self
     }
 
     /// The slow consumer policy (default [`SlowConsumer::Close`]).
+    ///
+    /// ```
+    /// use h3rs::ws::{SlowConsumer, WsOptions};
+    /// let options = WsOptions::default().slow_consumer(SlowConsumer::DropOldest);
+    /// # let _ = options;
+    /// ```
     pub fn slow_consumer(mut self, policy: SlowConsumer) -> Self {
         self.slow_consumer = policy;
         self
@@ -89,6 +134,16 @@ impl WsOptions {
     /// How often the server pings (default 30 s); a peer that has sent
     /// nothing, not even a pong, for a whole interval after a ping is
     /// dropped. `None` turns pings off.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use h3rs::ws::WsOptions;
+    /// // Mobile networks drop idle connections quickly: ping more often.
+    /// let mobile = WsOptions::default().ping_interval(Some(Duration::from_secs(10)));
+    /// // Clients that ping us themselves need no server pings.
+    /// let quiet = WsOptions::default().ping_interval(None);
+    /// # let _ = (mobile, quiet);
+    /// ```
     pub fn ping_interval(mut self, interval: Option<Duration>) -> Self {
         self.ping_interval = interval;
         self
@@ -96,12 +151,37 @@ impl WsOptions {
 
     /// How long a closing peer has to answer the close frame before its
     /// socket is dropped (default 5 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// // Shutdown waits for close handshakes; do not let a silent client hold it up.
+    /// let options = h3rs::ws::WsOptions::default().close_timeout(Duration::from_secs(1));
+    /// # let _ = options;
+    /// ```
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
         self.close_timeout = timeout;
         self
     }
 
+    /// How many bytes of outgoing frames are gathered before a write
+    /// (default 8 KiB); 0 writes every frame at once.
+    ///
+    /// ```
+    /// let options = h3rs::ws::WsOptions::default().write_buffer_size(0);
+    /// # let _ = options;
+    /// ```
+    pub fn write_buffer_size(mut self, bytes: usize) -> Self {
+        self.write_buffer_size = bytes;
+        self
+    }
+
     /// tungstenite's read buffer per connection (default 8 KiB).
+    ///
+    /// ```
+    /// // Few peers sending large messages: a bigger buffer means fewer reads.
+    /// let options = h3rs::ws::WsOptions::default().read_buffer_size(64 * 1024);
+    /// # let _ = options;
+    /// ```
     pub fn read_buffer_size(mut self, bytes: usize) -> Self {
         self.read_buffer_size = bytes.max(1024);
         self
@@ -110,6 +190,19 @@ impl WsOptions {
     /// Accept the handshake only from these `Origin`s (protection against
     /// cross-site WebSocket hijacking); others get 403. Requests without an
     /// `Origin` header (non-browser clients) are accepted.
+    ///
+    /// ```
+    /// use h3rs::ws::{WebSocket, WsOptions};
+    /// struct Chat;
+    /// impl WebSocket for Chat {}
+    /// let origins = ["https://example.com", "https://www.example.com"];
+    /// let app = h3rs::H3::new().websocket_with(
+    ///     "/chat",
+    ///     Chat,
+    ///     WsOptions::default().allowed_origins(origins),
+    /// );
+    /// # let _ = app;
+    /// ```
     pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
     where
         I: IntoIterator<Item = S>,

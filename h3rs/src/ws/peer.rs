@@ -120,6 +120,18 @@ impl Peer {
     }
 
     /// The peer's id, unique in the process; `Display` prints the same.
+    ///
+    /// ```
+    /// use h3rs::ws::{Peer, WebSocket};
+    ///
+    /// struct Tracked;
+    ///
+    /// impl WebSocket for Tracked {
+    ///     async fn open(&self, peer: &Peer) {
+    ///         tracing::info!(peer = peer.id(), "connected");
+    ///     }
+    /// }
+    /// ```
     pub fn id(&self) -> u64 {
         self.shared.id
     }
@@ -129,36 +141,144 @@ impl Peer {
     }
 
     /// The URI of the handshake request.
+    ///
+    /// ```
+    /// use h3rs::ws::{Peer, WebSocket};
+    ///
+    /// struct Feed;
+    ///
+    /// impl WebSocket for Feed {
+    ///     async fn open(&self, peer: &Peer) {
+    ///         // `/feed?topic=sports` follows sports.
+    ///         let topic = peer.uri().query().and_then(|q| q.strip_prefix("topic="));
+    ///         peer.subscribe(topic.unwrap_or("all"));
+    ///     }
+    /// }
+    /// ```
     pub fn uri(&self) -> &Uri {
         &self.shared.uri
     }
 
     /// The headers of the handshake request.
+    ///
+    /// ```
+    /// use h3rs::ws::{Peer, WebSocket};
+    ///
+    /// struct Versions;
+    ///
+    /// impl WebSocket for Versions {
+    ///     async fn open(&self, peer: &Peer) {
+    ///         let agent = peer.headers().get("user-agent").and_then(|v| v.to_str().ok());
+    ///         tracing::info!(agent, "client connected");
+    ///     }
+    /// }
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.shared.headers
     }
 
     /// The route parameters (`:room` in `/_ws/:room`).
+    ///
+    /// ```
+    /// use h3rs::ws::{Message, Peer, WebSocket};
+    ///
+    /// struct Rooms;
+    ///
+    /// impl WebSocket for Rooms {
+    ///     async fn message(&self, peer: &Peer, message: Message) {
+    ///         let room = peer.params().get("room").unwrap_or("lobby");
+    ///         peer.publish(room, message);
+    ///     }
+    /// }
+    ///
+    /// let app = h3rs::H3::new().websocket("/_ws/:room", Rooms);
+    /// # let _ = app;
+    /// ```
     pub fn params(&self) -> &Params {
         &self.shared.params
     }
 
     /// The client's address, when served over a socket.
+    ///
+    /// ```
+    /// use h3rs::ws::{Peer, WebSocket};
+    ///
+    /// struct Audit;
+    ///
+    /// impl WebSocket for Audit {
+    ///     async fn open(&self, peer: &Peer) {
+    ///         if let Some(addr) = peer.remote_addr() {
+    ///             tracing::info!(%addr, "peer connected");
+    ///         }
+    ///     }
+    /// }
+    /// ```
     pub fn remote_addr(&self) -> Option<SocketAddr> {
         self.shared.remote_addr
     }
 
     /// The subprotocol chosen in the handshake, if any.
+    ///
+    /// ```
+    /// use h3rs::ws::{Message, Peer, WebSocket};
+    ///
+    /// struct Versioned;
+    ///
+    /// impl WebSocket for Versioned {
+    ///     async fn message(&self, peer: &Peer, message: Message) {
+    ///         // Answer in the dialect chosen in the handshake.
+    ///         if peer.protocol() == Some("json.v2") {
+    ///             peer.send(h3rs::Json(serde_json::json!({ "echo": message.text() })));
+    ///         } else {
+    ///             peer.send(message);
+    ///         }
+    ///     }
+    /// }
+    /// ```
     pub fn protocol(&self) -> Option<&str> {
         self.shared.protocol.as_deref()
     }
 
     /// The typed context seeded by the `upgrade` hook.
+    ///
+    /// ```
+    /// use h3rs::ws::{Message, Peer, Upgrade, WebSocket};
+    /// use h3rs::{H3Event, Response};
+    ///
+    /// #[derive(Clone)]
+    /// struct Role(&'static str);
+    ///
+    /// struct Admin;
+    ///
+    /// impl WebSocket for Admin {
+    ///     async fn upgrade(&self, _event: &H3Event) -> Result<Upgrade, Response> {
+    ///         Ok(Upgrade::accept().context(Role("viewer")))
+    ///     }
+    ///     async fn message(&self, peer: &Peer, message: Message) {
+    ///         if peer.context().get::<Role>().is_some_and(|role| role.0 == "admin") {
+    ///             peer.publish("admin", message);
+    ///         }
+    ///     }
+    /// }
+    /// ```
     pub fn context(&self) -> &Extensions {
         &self.shared.context
     }
 
     /// The app's hub, to publish to everyone (the sender included).
+    ///
+    /// ```
+    /// use h3rs::ws::{Message, Peer, WebSocket};
+    ///
+    /// struct Broadcast;
+    ///
+    /// impl WebSocket for Broadcast {
+    ///     async fn message(&self, peer: &Peer, message: Message) {
+    ///         // Unlike `peer.publish`, the sender gets its own message back.
+    ///         peer.hub().publish("all", message);
+    ///     }
+    /// }
+    /// ```
     pub fn hub(&self) -> &Hub {
         &self.shared.hub
     }
@@ -166,6 +286,22 @@ impl Peer {
     /// Queues a message for this peer: text, binary or JSON (`Json(value)`).
     /// Returns false when the peer is closing or the message was refused by
     /// the slow consumer policy.
+    ///
+    /// ```
+    /// use h3rs::ws::{Peer, WebSocket};
+    ///
+    /// struct Greeter;
+    ///
+    /// impl WebSocket for Greeter {
+    ///     async fn open(&self, peer: &Peer) {
+    ///         peer.send("welcome");
+    ///         peer.send(vec![0u8, 1, 2]);
+    ///         if !peer.send(h3rs::Json(serde_json::json!({ "type": "ready" }))) {
+    ///             tracing::debug!(%peer, "peer left before the greeting");
+    ///         }
+    ///     }
+    /// }
+    /// ```
     pub fn send(&self, message: impl Into<Message>) -> bool {
         self.enqueue_message(message.into().into_wire())
     }
@@ -206,11 +342,40 @@ impl Peer {
     }
 
     /// Bytes queued for this peer and not yet handed to the socket.
+    ///
+    /// ```
+    /// use h3rs::ws::{Peer, WebSocket};
+    ///
+    /// struct Video;
+    ///
+    /// impl WebSocket for Video {
+    ///     async fn open(&self, peer: &Peer) {
+    ///         let frame = vec![0u8; 32 * 1024];
+    ///         // Skip a frame rather than queue a backlog the client cannot catch up on.
+    ///         if peer.buffered_amount() < 1024 * 1024 {
+    ///             peer.send(frame);
+    ///         }
+    ///     }
+    /// }
+    /// ```
     pub fn buffered_amount(&self) -> usize {
         lock(&self.shared.queue).bytes
     }
 
     /// Subscribes this peer to `topic`.
+    ///
+    /// ```
+    /// use h3rs::ws::{Peer, WebSocket};
+    ///
+    /// struct Chat;
+    ///
+    /// impl WebSocket for Chat {
+    ///     async fn open(&self, peer: &Peer) {
+    ///         peer.subscribe("chat");
+    ///         peer.subscribe(&format!("user:{}", peer.id()));
+    ///     }
+    /// }
+    /// ```
     pub fn subscribe(&self, topic: &str) {
         let topic: Arc<str> = Arc::from(topic);
         if lock(&self.shared.topics).insert(topic.clone()) {
@@ -219,6 +384,24 @@ impl Peer {
     }
 
     /// Unsubscribes this peer from `topic`.
+    ///
+    /// ```
+    /// use h3rs::ws::{Message, Peer, WebSocket};
+    ///
+    /// struct Channels;
+    ///
+    /// impl WebSocket for Channels {
+    ///     async fn message(&self, peer: &Peer, message: Message) {
+    ///         // "+news" joins a channel, "-news" leaves it.
+    ///         let text = message.text();
+    ///         if let Some(topic) = text.strip_prefix('+') {
+    ///             peer.subscribe(topic);
+    ///         } else if let Some(topic) = text.strip_prefix('-') {
+    ///             peer.unsubscribe(topic);
+    ///         }
+    ///     }
+    /// }
+    /// ```
     pub fn unsubscribe(&self, topic: &str) {
         if lock(&self.shared.topics).remove(topic) {
             self.shared.hub.unsubscribe(topic, self.shared.id);
@@ -226,6 +409,22 @@ impl Peer {
     }
 
     /// The topics this peer follows.
+    ///
+    /// ```
+    /// use h3rs::ws::{Message, Peer, WebSocket};
+    ///
+    /// struct Channels;
+    ///
+    /// impl WebSocket for Channels {
+    ///     async fn message(&self, peer: &Peer, message: Message) {
+    ///         if message.text() == "/list" {
+    ///             let mut topics = peer.topics();
+    ///             topics.sort();
+    ///             peer.send(topics.join(", "));
+    ///         }
+    ///     }
+    /// }
+    /// ```
     pub fn topics(&self) -> Vec<String> {
         lock(&self.shared.topics)
             .iter()
@@ -235,6 +434,21 @@ impl Peer {
 
     /// Sends `message` to every subscriber of `topic` except this peer
     /// (subscribed or not), as CrossWS does. Returns how many it reached.
+    ///
+    /// ```
+    /// use h3rs::ws::{Message, Peer, WebSocket};
+    ///
+    /// struct Chat;
+    ///
+    /// impl WebSocket for Chat {
+    ///     async fn message(&self, peer: &Peer, message: Message) {
+    ///         let reached = peer.publish("chat", format!("{peer}: {message}"));
+    ///         if reached == 0 {
+    ///             peer.send("nobody else is here");
+    ///         }
+    ///     }
+    /// }
+    /// ```
     pub fn publish(&self, topic: &str, message: impl Into<Message>) -> usize {
         self.shared
             .hub
@@ -243,6 +457,21 @@ impl Peer {
 
     /// Starts the close handshake with `code` and `reason`; queued messages
     /// are sent first. The client has the close timeout to answer.
+    ///
+    /// ```
+    /// use h3rs::ws::{Message, Peer, WebSocket};
+    ///
+    /// struct Guarded;
+    ///
+    /// impl WebSocket for Guarded {
+    ///     async fn message(&self, peer: &Peer, message: Message) {
+    ///         if message.json::<serde_json::Value>().is_err() {
+    ///             // 1003: the data is of a kind this endpoint does not accept.
+    ///             peer.close(1003, "JSON only");
+    ///         }
+    ///     }
+    /// }
+    /// ```
     pub fn close(&self, code: u16, reason: &str) {
         let changed = self.shared.state.send_if_modified(|state| {
             if *state == PeerState::Open {
@@ -263,12 +492,46 @@ impl Peer {
     }
 
     /// Drops the connection at once, without a close handshake.
+    ///
+    /// ```
+    /// use h3rs::pubsub::Hub;
+    ///
+    /// // Ban: no goodbye, no waiting for the client to answer a close frame.
+    /// fn ban(hub: &Hub, addr: std::net::IpAddr) {
+    ///     for peer in hub.peers() {
+    ///         if peer.remote_addr().is_some_and(|a| a.ip() == addr) {
+    ///             peer.terminate();
+    ///         }
+    ///     }
+    /// }
+    /// # let _ = ban;
+    /// ```
     pub fn terminate(&self) {
         self.shared.state.send_replace(PeerState::Terminated);
         self.shared.wake_writer.notify_one();
     }
 
     /// Whether the peer is open (not closing or closed).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use h3rs::ws::{Peer, WebSocket};
+    ///
+    /// struct Clock;
+    ///
+    /// impl WebSocket for Clock {
+    ///     async fn open(&self, peer: &Peer) {
+    ///         let peer = peer.clone();
+    ///         tokio::spawn(async move {
+    ///             // Stop ticking once the client is gone or going.
+    ///             while peer.is_open() {
+    ///                 peer.send("tick");
+    ///                 tokio::time::sleep(Duration::from_secs(1)).await;
+    ///             }
+    ///         });
+    ///     }
+    /// }
+    /// ```
     pub fn is_open(&self) -> bool {
         *self.shared.state.borrow() == PeerState::Open
     }
