@@ -308,6 +308,41 @@ impl Route {
         };
         let register_doc = format!(" Registers {route} on an app: `app.register({name})`.");
         let register = register_fn(&vis, &name, &docs, &cfgs, &register_doc, registration);
+        let handler = Handler {
+            vis: &vis,
+            name: &name,
+            attributes: &Attributes { docs, cfgs, others },
+            doc: &handler_doc,
+            sig: &sig,
+            block: &block,
+        };
+        handler.items(call, register)
+    }
+}
+
+/// The pieces of a function turned into a route: the braced struct of its name, whose impl
+/// holds `handler` (the function as written) and `call`.
+pub(crate) struct Handler<'a> {
+    pub vis: &'a Visibility,
+    pub name: &'a Ident,
+    pub attributes: &'a Attributes,
+    pub doc: &'a str,
+    pub sig: &'a Signature,
+    pub block: &'a syn::Block,
+}
+
+impl Handler<'_> {
+    /// The struct and its impl, followed by `register` (the function that registers it).
+    pub fn items(&self, call: TokenStream, register: TokenStream) -> TokenStream {
+        let Handler {
+            vis,
+            name,
+            attributes,
+            doc,
+            sig,
+            block,
+        } = self;
+        let Attributes { docs, cfgs, others } = attributes;
         quote! {
             #(#docs)*
             #(#cfgs)*
@@ -318,7 +353,7 @@ impl Route {
             #(#cfgs)*
             #[allow(dead_code)]
             impl #name {
-                #[doc = #handler_doc]
+                #[doc = #doc]
                 #(#others)*
                 #vis #sig #block
 

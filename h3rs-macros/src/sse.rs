@@ -308,25 +308,15 @@ impl Stream {
             &register_doc,
             quote!(app.get(#literal, #name::call)),
         );
-        quote! {
-            #(#docs)*
-            #(#cfgs)*
-            #[allow(dead_code, non_camel_case_types)]
-            #[derive(Clone, Copy, Debug)]
-            #vis struct #name {}
-
-            #(#cfgs)*
-            #[allow(dead_code)]
-            impl #name {
-                #[doc = #handler_doc]
-                #(#others)*
-                #vis #sig #block
-
-                #call
-            }
-
-            #register
-        }
+        let handler = route::Handler {
+            vis: &vis,
+            name: &name,
+            attributes: &Attributes { docs, cfgs, others },
+            doc: &handler_doc,
+            sig: &sig,
+            block: &block,
+        };
+        handler.items(call, register)
     }
 }
 
