@@ -70,6 +70,26 @@ impl Reply {
     }
 }
 
+/// A fresh HTTP/1.1 client connection to `addr`, driven by a background task
+/// (whose handle says how the connection ended).
+pub async fn http1<B>(
+    addr: SocketAddr,
+) -> (
+    hyper::client::conn::http1::SendRequest<B>,
+    JoinHandle<hyper::Result<()>>,
+)
+where
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let stream = TcpStream::connect(addr).await.expect("connect");
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    (sender, tokio::spawn(conn))
+}
+
 impl TestServer {
     /// A handle on a server running elsewhere (another process).
     pub fn at(addr: SocketAddr) -> TestServer {
@@ -82,11 +102,7 @@ impl TestServer {
 
     /// Sends one request on a fresh HTTP/1.1 connection.
     pub async fn send(&self, request: Request<Full<Bytes>>) -> Reply {
-        let stream = TcpStream::connect(self.addr).await.expect("connect");
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .expect("handshake");
-        tokio::spawn(conn);
+        let (mut sender, _connection) = http1(self.addr).await;
         let response = sender.send_request(request).await.expect("response");
         read(response).await
     }
@@ -184,7 +200,7 @@ pub struct Streaming {
     pub received: Vec<u8>,
     /// Whether the body has ended.
     pub ended: bool,
-    connection: JoinHandle<()>,
+    connection: JoinHandle<hyper::Result<()>>,
 }
 
 /// How long a streaming read waits before failing the test.
@@ -257,13 +273,7 @@ impl TestServer {
     /// Sends a request on a fresh HTTP/1.1 connection and returns the response as soon as
     /// its head arrives, to read the body as it comes.
     pub async fn open(&self, request: Request<Full<Bytes>>) -> Streaming {
-        let stream = TcpStream::connect(self.addr).await.expect("connect");
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .expect("handshake");
-        let connection = tokio::spawn(async move {
-            let _ = conn.await;
-        });
+        let (mut sender, connection) = http1(self.addr).await;
         let response = tokio::time::timeout(STREAM_TIMEOUT, sender.send_request(request))
             .await
             .expect("timed out waiting for the response head")

@@ -265,12 +265,7 @@ async fn oversized_bodies_are_413() {
             b"0123456789",
         )))
     }));
-    let stream = TcpStream::connect(server.addr).await.unwrap();
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(conn);
+    let (mut sender, _conn) = h3rs_tests::http1(server.addr).await;
     let response = sender
         .send_request(
             request("POST", "/bytes")
@@ -289,8 +284,6 @@ async fn oversized_bodies_are_413() {
     );
     server.stop().await;
 }
-
-use tokio::net::TcpStream;
 
 #[tokio::test]
 async fn server_body_limit_overrides_the_app() {

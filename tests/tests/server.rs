@@ -26,12 +26,7 @@ fn app() -> H3 {
 #[tokio::test]
 async fn keep_alive_serves_many_requests_on_one_connection() {
     let server = spawn(app()).await;
-    let stream = TcpStream::connect(server.addr).await.unwrap();
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    tokio::spawn(conn);
+    let (mut sender, _conn) = h3rs_tests::http1(server.addr).await;
     for _ in 0..5 {
         sender.ready().await.unwrap();
         let response = sender
@@ -143,12 +138,7 @@ async fn graceful_shutdown_finishes_a_request_in_flight() {
     let server = spawn(app).await;
     let addr = server.addr;
     let client = tokio::spawn(async move {
-        let stream = TcpStream::connect(addr).await.unwrap();
-        let (mut sender, conn) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                .await
-                .unwrap();
-        tokio::spawn(conn);
+        let (mut sender, _conn) = h3rs_tests::http1(addr).await;
         let response = sender
             .send_request(
                 request("GET", "/slow")
@@ -179,12 +169,7 @@ async fn graceful_shutdown_finishes_a_request_in_flight() {
 #[tokio::test]
 async fn shutdown_does_not_wait_for_idle_keep_alive_connections() {
     let server = spawn_with(app(), test_options().grace_period(Duration::from_secs(30))).await;
-    let stream = TcpStream::connect(server.addr).await.unwrap();
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .unwrap();
-    let conn = tokio::spawn(conn);
+    let (mut sender, conn) = h3rs_tests::http1(server.addr).await;
     let response = sender
         .send_request(
             request("GET", "/hello")
