@@ -58,6 +58,11 @@ struct Queue {
     items: VecDeque<Outgoing>,
     bytes: usize,
     was_full: bool,
+    /// False once a close is queued or the peer is gone: checked under the
+    /// same lock as the push, so nothing can slip in after the close frame.
+    accepting: bool,
+    /// The close this side started, if it did.
+    closing: Option<CloseDetails>,
 }
 
 pub(crate) struct Shared {
@@ -74,7 +79,6 @@ pub(crate) struct Shared {
     wake_writer: Notify,
     state: watch::Sender<PeerState>,
     topics: Mutex<HashSet<Arc<str>>>,
-    closing: Mutex<Option<CloseDetails>>,
 }
 
 pub(crate) struct PeerInit {
@@ -110,11 +114,12 @@ impl Peer {
                     items: VecDeque::new(),
                     bytes: 0,
                     was_full: false,
+                    accepting: true,
+                    closing: None,
                 }),
                 wake_writer: Notify::new(),
                 state: watch::Sender::new(PeerState::Open),
                 topics: Mutex::new(HashSet::new()),
-                closing: Mutex::new(None),
             }),
         }
     }
@@ -311,20 +316,19 @@ impl Peer {
     }
 
     fn enqueue_message(&self, message: tungstenite::Message) -> bool {
-        if *self.shared.state.borrow() != PeerState::Open {
-            return false;
-        }
         let size = message.len();
         let mut queue = lock(&self.shared.queue);
+        if !queue.accepting {
+            return false;
+        }
         if queue.items.len() >= self.shared.options.queue_capacity {
             queue.was_full = true;
             match self.shared.options.slow_consumer {
                 SlowConsumer::Close => {
                     queue.items.clear();
                     queue.bytes = 0;
-                    drop(queue);
                     tracing::warn!(peer = self.shared.id, "slow consumer: closing with 1008");
-                    self.close(1008, "Slow consumer");
+                    self.start_closing(queue, CloseDetails::new(1008, "Slow consumer"));
                     return false;
                 }
                 SlowConsumer::DropOldest => {
@@ -473,22 +477,26 @@ impl Peer {
     /// }
     /// ```
     pub fn close(&self, code: u16, reason: &str) {
-        let changed = self.shared.state.send_if_modified(|state| {
-            if *state == PeerState::Open {
-                *state = PeerState::Closing;
-                true
-            } else {
-                false
-            }
-        });
-        if changed {
-            let details = CloseDetails::new(code, reason);
-            *lock(&self.shared.closing) = Some(details.clone());
-            lock(&self.shared.queue)
-                .items
-                .push_back(Outgoing::Close(details));
-            self.shared.wake_writer.notify_one();
+        let queue = lock(&self.shared.queue);
+        if queue.accepting {
+            self.start_closing(queue, CloseDetails::new(code, reason));
         }
+    }
+
+    /// Queues the close frame last and stops accepting, under one lock.
+    fn start_closing(&self, mut queue: std::sync::MutexGuard<'_, Queue>, details: CloseDetails) {
+        queue.accepting = false;
+        queue.closing = Some(details.clone());
+        queue.items.push_back(Outgoing::Close(details));
+        drop(queue);
+        self.shared.state.send_if_modified(|state| {
+            let open = *state == PeerState::Open;
+            if open {
+                *state = PeerState::Closing;
+            }
+            open
+        });
+        self.shared.wake_writer.notify_one();
     }
 
     /// Drops the connection at once, without a close handshake.
@@ -507,6 +515,7 @@ impl Peer {
     /// # let _ = ban;
     /// ```
     pub fn terminate(&self) {
+        lock(&self.shared.queue).accepting = false;
         self.shared.state.send_replace(PeerState::Terminated);
         self.shared.wake_writer.notify_one();
     }
@@ -542,7 +551,7 @@ impl Peer {
 
     /// The code and reason of the close this side started, if it did.
     pub(crate) fn closing_details(&self) -> Option<CloseDetails> {
-        lock(&self.shared.closing).clone()
+        lock(&self.shared.queue).closing.clone()
     }
 
     pub(crate) fn options(&self) -> &WsOptions {
@@ -569,6 +578,7 @@ impl Peer {
             self.shared.hub.unsubscribe(&topic, self.shared.id);
         }
         self.shared.hub.remove_peer(self.shared.id);
+        lock(&self.shared.queue).accepting = false;
         self.shared.state.send_if_modified(|state| {
             if *state == PeerState::Terminated {
                 false
