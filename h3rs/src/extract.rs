@@ -40,6 +40,12 @@ use crate::response::Json;
     note = "name the parameter like a `:param` of the route path to parse it from the path, or use an extractor: Query<T>, Json<T>, Form<T>, State<T>, HeaderMap, Method, Uri, Bytes, String, &H3Event, or a type implementing `h3rs::FromEvent`"
 )]
 pub trait FromEvent: Sized {
+    /// Records what the extractor needs from the app (see [`Requirements`](crate::Requirements));
+    /// the default needs nothing. [`State<T>`] records `T`.
+    fn requires(requirements: &mut crate::Requirements) {
+        let _ = requirements;
+    }
+
     /// Takes the value from the event.
     ///
     /// Extractors can also be called by hand, in middleware or in a
@@ -288,6 +294,10 @@ impl<T> std::ops::Deref for State<T> {
 }
 
 impl<T: Clone + Send + Sync + 'static> FromEvent for State<T> {
+    fn requires(requirements: &mut crate::Requirements) {
+        requirements.state::<T>();
+    }
+
     async fn from_event(event: &mut H3Event) -> Result<Self, HttpError> {
         event.state::<T>().cloned().map(State).ok_or_else(|| {
             HttpError::internal(format!(

@@ -64,6 +64,13 @@ pub trait Handler: Send + Sync + 'static {
     /// # }
     /// ```
     fn call(&self, event: H3Event) -> BoxFuture<'static, Response>;
+
+    /// Records what the handler needs from its app (see [`Requirements`](crate::Requirements)),
+    /// checked before the app serves. The route macros implement it from the extractors of
+    /// the function's parameters; the default needs nothing.
+    fn requires(&self, requirements: &mut crate::Requirements) {
+        let _ = requirements;
+    }
 }
 
 impl<F, Fut, R> Handler for F
