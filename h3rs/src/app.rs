@@ -5,19 +5,22 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures_util::FutureExt;
-use http::header::CONTENT_LENGTH;
-use http::{Extensions, Method, Uri};
+use http::header::{HeaderValue, ALLOW, CONTENT_LENGTH};
+use http::{Method, Uri};
 
 use crate::body::Body;
+use crate::config::{Config, Mounted, Scope};
 use crate::error::{HttpError, RenderedError};
 use crate::event::{Connection, H3Event};
 use crate::handler::Handler;
 use crate::middleware::{Endpoint, Middleware, MiddlewareEntry, Next};
+use crate::path_scope::PathScope;
 use crate::pubsub::Hub;
 use crate::register::Register;
 use crate::response::{IntoResponse, Response};
-use crate::router::{join_pattern, RouteMatch, Router};
-use crate::ws::handshake::{is_upgrade_request, WebSocketRoute};
+use crate::requirements::Requirements;
+use crate::router::{join_pattern, RouteMatch, Router, Slot};
+use crate::ws::handshake::{is_upgrade_request, upgrade_required, WebSocketRoute};
 use crate::ws::{Message, WebSocket, WsOptions};
 use crate::Request;
 
@@ -81,16 +84,107 @@ pub struct RequestInfo {
     pub uri: Uri,
 }
 
-type RequestHook = Arc<dyn Fn(&mut H3Event) + Send + Sync>;
-type ResponseHook = Arc<dyn Fn(&RequestInfo, &mut Response) + Send + Sync>;
-type ErrorHook = Arc<dyn Fn(&HttpError, &RequestInfo) -> Option<Response> + Send + Sync>;
+type RequestHook = dyn Fn(&mut H3Event) + Send + Sync;
+type ResponseHook = dyn Fn(&RequestInfo, &mut Response) + Send + Sync;
+type ErrorHook = dyn Fn(&HttpError, &RequestInfo) -> Option<Response> + Send + Sync;
 
-#[derive(Clone)]
-struct Route {
-    method: Option<Method>,
-    pattern: Arc<str>,
-    handler: Arc<dyn Handler>,
+/// A hook and the paths it applies to (a mounted app's hooks apply under its prefix).
+struct Hook<F: ?Sized> {
+    scope: PathScope,
+    hook: Arc<F>,
 }
+
+// By hand: the derive would ask `F: Clone`, which no `dyn Fn` is.
+impl<F: ?Sized> Clone for Hook<F> {
+    fn clone(&self) -> Self {
+        Hook {
+            scope: self.scope.clone(),
+            hook: self.hook.clone(),
+        }
+    }
+}
+
+impl<F: ?Sized> Hook<F> {
+    fn everywhere(hook: Arc<F>) -> Self {
+        Hook {
+            scope: PathScope::everywhere(),
+            hook,
+        }
+    }
+
+    fn under(&self, prefix: &str) -> Self {
+        Hook {
+            scope: self.scope.under(prefix),
+            hook: self.hook.clone(),
+        }
+    }
+}
+
+/// What the router finds for a path and slot: the handler, and the configs of the apps
+/// it was mounted through.
+struct Route {
+    handler: Arc<dyn Handler>,
+    mounted: Option<Mounted>,
+}
+
+/// A registered route, kept to list routes, mount them elsewhere and check them.
+#[derive(Clone)]
+struct RouteRecord {
+    slot: Slot,
+    pattern: Arc<str>,
+    route: Arc<Route>,
+}
+
+impl RouteRecord {
+    fn describe(&self) -> String {
+        match &self.slot {
+            Slot::Method(method) => format!("{method} {}", self.pattern),
+            Slot::Any => format!("* {}", self.pattern),
+            Slot::Upgrade => format!("WebSocket {}", self.pattern),
+        }
+    }
+}
+
+/// What is wrong with an app, found before it serves: each route that asks for a
+/// [`State<T>`](crate::State) the app was never given.
+///
+/// [`Server::bind`](crate::Server::bind) (and so [`serve`](fn@crate::serve) and `serve!`)
+/// refuses to start such an app; [`H3::check`] finds the same problems in a test.
+///
+/// ```
+/// use h3rs::{H3, H3Event, Register, Requirements};
+///
+/// #[derive(Clone)]
+/// struct Db;
+///
+/// // What `#[get("/users")] async fn users(db: State<Db>)` declares.
+/// struct Users;
+/// impl h3rs::Handler for Users {
+///     fn call(&self, _: H3Event) -> h3rs::BoxFuture<'static, h3rs::Response> {
+///         Box::pin(async { h3rs::IntoResponse::into_response("[]") })
+///     }
+///     fn requires(&self, needs: &mut Requirements) {
+///         needs.state::<Db>();
+///     }
+/// }
+///
+/// let app = H3::new().get("/users", Users);
+/// let err = app.check().unwrap_err();
+/// assert!(err.to_string().contains("GET /users"));
+/// assert!(H3::new().get("/users", Users).state(Db).check().is_ok());
+/// ```
+#[derive(Clone, Debug)]
+pub struct AppError {
+    problems: Vec<String>,
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.problems.join("; "))
+    }
+}
+
+impl std::error::Error for AppError {}
 
 /// An app: routes, middleware, hooks and state. Build it by value, then
 /// [`serve`](fn@crate::serve) it or call [`handle`](H3::handle) directly.
@@ -119,17 +213,17 @@ struct Route {
 /// ```
 #[derive(Clone)]
 pub struct H3 {
-    routes: Vec<Route>,
-    router: Router<Arc<dyn Handler>>,
+    routes: Vec<RouteRecord>,
+    /// One table for every route: method entries and WebSocket upgrade entries side by side.
+    router: Router<Arc<Route>>,
+    /// Whether any route has an upgrade entry: only then is a `GET` checked for `Upgrade`.
+    upgrades: bool,
     middleware: Arc<Vec<MiddlewareEntry>>,
-    on_request: Vec<RequestHook>,
-    on_response: Vec<ResponseHook>,
-    on_error: Vec<ErrorHook>,
-    state: Arc<Extensions>,
-    body_limit: usize,
+    on_request: Vec<Hook<RequestHook>>,
+    on_response: Vec<Hook<ResponseHook>>,
+    on_error: Vec<Hook<ErrorHook>>,
+    config: Arc<Config>,
     hub: Hub,
-    websockets: Vec<Route>,
-    ws_router: Router<Arc<dyn Handler>>,
 }
 
 impl Default for H3 {
@@ -140,21 +234,11 @@ impl Default for H3 {
 
 impl std::fmt::Debug for H3 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let routes: Vec<String> = self
-            .routes
-            .iter()
-            .map(|r| {
-                format!(
-                    "{} {}",
-                    r.method.as_ref().map_or("*", Method::as_str),
-                    r.pattern
-                )
-            })
-            .collect();
+        let routes: Vec<String> = self.routes.iter().map(RouteRecord::describe).collect();
         f.debug_struct("H3")
             .field("routes", &routes)
             .field("middleware", &self.middleware.len())
-            .field("body_limit", &self.body_limit)
+            .field("config", &self.config)
             .finish_non_exhaustive()
     }
 }
@@ -202,15 +286,13 @@ impl H3 {
         H3 {
             routes: Vec::new(),
             router: Router::new(),
+            upgrades: false,
             middleware: Arc::new(Vec::new()),
             on_request: Vec::new(),
             on_response: Vec::new(),
             on_error: Vec::new(),
-            state: Arc::new(Extensions::new()),
-            body_limit: DEFAULT_BODY_LIMIT,
+            config: Arc::new(Config::default()),
             hub: Hub::new(),
-            websockets: Vec::new(),
-            ws_router: Router::new(),
         }
     }
 
@@ -251,26 +333,37 @@ impl H3 {
         options => OPTIONS,
     }
 
-    fn add_route(mut self, method: Option<Method>, path: &str, handler: Arc<dyn Handler>) -> Self {
-        let pattern: Arc<str> = Arc::from(path);
-        if let Err(e) = self.router.insert(method.clone(), path, handler.clone()) {
+    fn add_route(self, method: Option<Method>, path: &str, handler: Arc<dyn Handler>) -> Self {
+        let route = Route {
+            handler,
+            mounted: None,
+        };
+        self.insert(Slot::from(method), path, Arc::new(route))
+    }
+
+    fn insert(mut self, slot: Slot, path: &str, route: Arc<Route>) -> Self {
+        if let Err(e) = self.router.insert(slot.clone(), path, route.clone()) {
             panic!("{e}");
         }
+        let pattern: Arc<str> = Arc::from(path);
+        self.upgrades |= slot == Slot::Upgrade;
         self.routes
-            .retain(|r| !(r.method == method && r.pattern == pattern));
-        self.routes.push(Route {
-            method,
+            .retain(|r| !(r.slot == slot && r.pattern == pattern));
+        self.routes.push(RouteRecord {
+            slot,
             pattern,
-            handler,
+            route,
         });
         self
     }
 
     /// Adds a WebSocket route: a `GET` with `Upgrade: websocket` on `path`
-    /// runs the handshake and then `handler`'s hooks. A plain `GET` on the
-    /// same path is answered 426 Upgrade Required, unless a normal `GET`
-    /// route is registered there too: then that route serves it (a chat page
-    /// and its socket can share `/`).
+    /// runs the handshake and then `handler`'s hooks. It is the upgrade entry of
+    /// the path in the app's one router, beside its method routes: a plain `GET`
+    /// on the same path is answered 426 Upgrade Required, unless a normal `GET`
+    /// route is registered there too, which then serves it (a chat page and its
+    /// socket can share `/`, as H3's `defineWebSocketHandler(hooks, http)` does).
+    /// Middleware runs before the handshake.
     ///
     /// `#[websocket("/path")]` on an `impl` block calls this.
     ///
@@ -322,25 +415,17 @@ impl H3 {
     ///     .websocket_options(h3rs::ws::WsOptions::default().max_message_size(64 * 1024));
     /// # let _ = app;
     /// ```
-    pub fn websocket_options(self, options: WsOptions) -> Self {
-        self.state(Arc::new(options))
+    pub fn websocket_options(mut self, options: WsOptions) -> Self {
+        Arc::make_mut(&mut self.config).ws = Some(Arc::new(options));
+        self
     }
 
-    fn add_websocket_route(mut self, path: &str, handler: Arc<dyn Handler>) -> Self {
-        if let Err(e) = self
-            .ws_router
-            .insert(Some(Method::GET), path, handler.clone())
-        {
-            panic!("WebSocket route: {e}");
-        }
-        let pattern: Arc<str> = Arc::from(path);
-        self.websockets.retain(|r| r.pattern != pattern);
-        self.websockets.push(Route {
-            method: Some(Method::GET),
-            pattern,
+    fn add_websocket_route(self, path: &str, handler: Arc<dyn Handler>) -> Self {
+        let route = Route {
             handler,
-        });
-        self
+            mounted: None,
+        };
+        self.insert(Slot::Upgrade, path, Arc::new(route))
     }
 
     /// The app's pub/sub hub: clone it to publish from tasks and state, list peers.
@@ -381,8 +466,17 @@ impl H3 {
         item.register(self)
     }
 
-    /// Merges another app (or a group of routes) under `prefix`: its routes,
-    /// its middleware (scoped to the prefix), its hooks and its state.
+    /// Mounts another app (or a group of routes) under `prefix`.
+    ///
+    /// - Its routes are served under `prefix`, in this app's one router.
+    /// - Its middleware and its `on_request` / `on_response` / `on_error` hooks apply to
+    ///   paths under `prefix` only, and run where it was mounted in this app's chain.
+    /// - Its state and settings (body limit, WebSocket and SSE options) are seen by its own
+    ///   routes first; where it has none, they see this app's. They never replace this
+    ///   app's: this app's routes do not see them.
+    /// - It shares this app's pub/sub hub: subscriptions made on its hub before the mount
+    ///   (a [`TopicReplay`](crate::sse::TopicReplay), say) move to this one, and its hub
+    ///   handles publish here from then on.
     ///
     /// ```
     /// use h3rs::{H3, H3Event};
@@ -392,28 +486,34 @@ impl H3 {
     /// ```
     pub fn mount(mut self, prefix: &str, other: impl Into<H3>) -> Self {
         let other: H3 = other.into();
-        for route in &other.routes {
-            let pattern = join_pattern(prefix, &route.pattern);
-            self = self.add_route(route.method.clone(), &pattern, route.handler.clone());
-        }
-        for route in &other.websockets {
-            let pattern = join_pattern(prefix, &route.pattern);
-            self = self.add_websocket_route(&pattern, route.handler.clone());
-        }
-        let scoped = other.middleware.iter().map(|entry| {
-            let pattern = match &entry.scope {
-                Some((pattern, _)) => join_pattern(prefix, pattern),
-                None => join_pattern(prefix, "/**"),
+        let config = other.config.clone();
+        for record in &other.routes {
+            let mounted: Vec<Arc<Config>> = record
+                .route
+                .mounted
+                .iter()
+                .flat_map(|mounted| mounted.iter().cloned())
+                .chain(std::iter::once(config.clone()))
+                .collect();
+            let route = Route {
+                handler: record.route.handler.clone(),
+                mounted: Some(mounted.into()),
             };
-            MiddlewareEntry::new(Some(&pattern), entry.middleware.clone())
+            let pattern = join_pattern(prefix, &record.pattern);
+            self = self.insert(record.slot.clone(), &pattern, Arc::new(route));
+        }
+        let scoped = other.middleware.iter().map(|entry| MiddlewareEntry {
+            scope: entry.scope.under(prefix),
+            middleware: entry.middleware.clone(),
         });
         Arc::make_mut(&mut self.middleware).extend(scoped);
-        self.on_request.extend(other.on_request);
-        self.on_response.extend(other.on_response);
-        self.on_error.extend(other.on_error);
-        if !other.state.is_empty() {
-            Arc::make_mut(&mut self.state).extend((*other.state).clone());
-        }
+        self.on_request
+            .extend(other.on_request.iter().map(|hook| hook.under(prefix)));
+        self.on_response
+            .extend(other.on_response.iter().map(|hook| hook.under(prefix)));
+        self.on_error
+            .extend(other.on_error.iter().map(|hook| hook.under(prefix)));
+        // TODO(pubsub merge): self.hub.absorb(&other.hub);
         self
     }
 
@@ -434,7 +534,10 @@ impl H3 {
     /// # let _ = app;
     /// ```
     pub fn middleware(mut self, middleware: impl Middleware) -> Self {
-        Arc::make_mut(&mut self.middleware).push(MiddlewareEntry::new(None, Arc::new(middleware)));
+        Arc::make_mut(&mut self.middleware).push(MiddlewareEntry {
+            scope: PathScope::everywhere(),
+            middleware: Arc::new(middleware),
+        });
         self
     }
 
@@ -449,8 +552,10 @@ impl H3 {
     /// # let _ = app;
     /// ```
     pub fn middleware_at(mut self, pattern: &str, middleware: impl Middleware) -> Self {
-        Arc::make_mut(&mut self.middleware)
-            .push(MiddlewareEntry::new(Some(pattern), Arc::new(middleware)));
+        Arc::make_mut(&mut self.middleware).push(MiddlewareEntry {
+            scope: PathScope::at(pattern),
+            middleware: Arc::new(middleware),
+        });
         self
     }
 
@@ -463,7 +568,7 @@ impl H3 {
     /// # let _ = app;
     /// ```
     pub fn on_request(mut self, hook: impl Fn(&mut H3Event) + Send + Sync + 'static) -> Self {
-        self.on_request.push(Arc::new(hook));
+        self.on_request.push(Hook::everywhere(Arc::new(hook)));
         self
     }
 
@@ -479,7 +584,7 @@ impl H3 {
         mut self,
         hook: impl Fn(&RequestInfo, &mut Response) + Send + Sync + 'static,
     ) -> Self {
-        self.on_response.push(Arc::new(hook));
+        self.on_response.push(Hook::everywhere(Arc::new(hook)));
         self
     }
 
@@ -497,12 +602,14 @@ impl H3 {
         mut self,
         hook: impl Fn(&HttpError, &RequestInfo) -> Option<Response> + Send + Sync + 'static,
     ) -> Self {
-        self.on_error.push(Arc::new(hook));
+        self.on_error.push(Hook::everywhere(Arc::new(hook)));
         self
     }
 
-    /// Gives app-wide state, read by the [`State`](crate::State) extractor
-    /// and [`H3Event::state`]. One value per type.
+    /// Gives the app state, read by the [`State`](crate::State) extractor
+    /// and [`H3Event::state`] in its routes (and in those of the apps mounted on
+    /// it that have no state of that type). One value per type: a second value of
+    /// a type replaces the first.
     ///
     /// ```
     /// #[derive(Clone)]
@@ -511,7 +618,7 @@ impl H3 {
     /// # let _ = app;
     /// ```
     pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
-        Arc::make_mut(&mut self.state).insert(value);
+        Arc::make_mut(&mut self.config).insert_state(value);
         self
     }
 
@@ -523,7 +630,7 @@ impl H3 {
     /// # let _ = app;
     /// ```
     pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
+        Arc::make_mut(&mut self.config).body_limit = Some(bytes);
         self
     }
 
@@ -536,8 +643,9 @@ impl H3 {
     ///     .sse_options(h3rs::sse::SseOptions::default().keep_alive(Duration::from_secs(30)));
     /// # let _ = app;
     /// ```
-    pub fn sse_options(self, options: crate::sse::SseOptions) -> Self {
-        self.state(options)
+    pub fn sse_options(mut self, options: crate::sse::SseOptions) -> Self {
+        Arc::make_mut(&mut self.config).sse = Some(options);
+        self
     }
 
     /// The routes, as `(method, pattern)`; `None` is any method.
@@ -548,7 +656,58 @@ impl H3 {
     /// assert_eq!(app.routes().count(), 1);
     /// ```
     pub fn routes(&self) -> impl Iterator<Item = (Option<&Method>, &str)> {
-        self.routes.iter().map(|r| (r.method.as_ref(), &*r.pattern))
+        self.routes.iter().filter_map(|r| match &r.slot {
+            Slot::Method(method) => Some((Some(method), &*r.pattern)),
+            Slot::Any => Some((None, &*r.pattern)),
+            Slot::Upgrade => None,
+        })
+    }
+
+    /// Checks that every route can be served: each [`State<T>`](crate::State) a route asks
+    /// for was given to the app (or to the mounted app the route belongs to).
+    /// [`Server::bind`](crate::Server::bind) runs this check and refuses to start an app
+    /// that fails it; call it from a test to learn the same without a socket.
+    ///
+    /// ```
+    /// use h3rs::prelude::*;
+    ///
+    /// #[derive(Clone)]
+    /// struct Greeting(&'static str);
+    ///
+    /// #[get("/")]
+    /// async fn hello(greeting: State<Greeting>) -> &'static str {
+    ///     greeting.0
+    /// }
+    ///
+    /// let err = H3::new().register(hello).check().unwrap_err();
+    /// assert!(err.to_string().contains("GET /"));
+    /// assert!(err.to_string().contains("Greeting"));
+    /// assert!(H3::new().register(hello).state(Greeting("hi")).check().is_ok());
+    /// ```
+    pub fn check(&self) -> Result<(), AppError> {
+        let mut problems = Vec::new();
+        for record in &self.routes {
+            let mut needs = Requirements::default();
+            record.route.handler.requires(&mut needs);
+            let scope = Scope {
+                app: self.config.clone(),
+                mounted: record.route.mounted.clone(),
+            };
+            for (id, name) in needs.states() {
+                if !scope.has_state(id) {
+                    problems.push(format!(
+                        "route {} asks for State<{name}>, which the app was never given: \
+                         add `.state(value)` of that type to the app",
+                        record.describe()
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError { problems })
+        }
     }
 
     /// Runs the whole pipeline for one request, without a socket (H3's
@@ -573,21 +732,17 @@ impl H3 {
         request: Request,
         connection: Option<Arc<Connection>>,
     ) -> Response {
-        let mut event = H3Event::new(
-            request,
-            self.state.clone(),
-            self.body_limit,
-            self.hub.clone(),
-            connection,
-        );
+        let mut event = H3Event::new(request, self.config.clone(), self.hub.clone(), connection);
         let is_head = event.method() == Method::HEAD;
         let info =
             (!self.on_response.is_empty() || !self.on_error.is_empty()).then(|| RequestInfo {
                 method: event.method().clone(),
                 uri: event.uri().clone(),
             });
-        for hook in &self.on_request {
-            hook(&mut event);
+        for Hook { scope, hook } in &self.on_request {
+            if scope.applies_to(event.method(), event.path()) {
+                hook(&mut event);
+            }
         }
         let endpoint = self.route(&mut event);
         let pipeline = Next::new(self.middleware.clone(), endpoint).run(event);
@@ -605,12 +760,19 @@ impl H3 {
         if let Some(info) = &info {
             if let Some(RenderedError(err)) = response.extensions().get::<RenderedError>().cloned()
             {
-                if let Some(replaced) = self.on_error.iter().find_map(|hook| hook(&err, info)) {
+                let replaced = self
+                    .on_error
+                    .iter()
+                    .filter(|hook| hook.scope.applies_to(&info.method, info.uri.path()))
+                    .find_map(|hook| (hook.hook)(&err, info));
+                if let Some(replaced) = replaced {
                     response = replaced;
                 }
             }
-            for hook in &self.on_response {
-                hook(info, &mut response);
+            for Hook { scope, hook } in &self.on_response {
+                if scope.applies_to(&info.method, info.uri.path()) {
+                    hook(info, &mut response);
+                }
             }
         }
         if is_head {
@@ -626,58 +788,53 @@ impl H3 {
 }
 
 impl H3 {
-    /// Finds what serves `event`: a WebSocket handshake goes to the
-    /// WebSocket routes first; a plain request to a WebSocket-only path is
-    /// told to upgrade.
+    /// Finds what serves `event`, in one match of the router: a handshake prefers the
+    /// path's upgrade entry, anything else its method entries.
     fn route(&self, event: &mut H3Event) -> Endpoint {
-        let upgrade = !self.websockets.is_empty()
-            && event.method() == Method::GET
-            && is_upgrade_request(event.headers());
-        if upgrade {
-            if let RouteMatch::Found {
+        let upgrade =
+            self.upgrades && event.method() == Method::GET && is_upgrade_request(event.headers());
+        match self
+            .router
+            .find_request(event.method(), event.path(), upgrade)
+        {
+            RouteMatch::Found {
                 value,
                 params,
                 pattern,
-            } = self.ws_router.find(event.method(), event.path())
-            {
-                event.set_route(params, pattern.clone());
-                return Endpoint::Handler(value.clone());
-            }
-        }
-        let found = self.router.find(event.method(), event.path());
-        let endpoint = match found {
-            RouteMatch::Found {
-                value: handler,
-                params,
-                pattern,
             } => {
-                event.set_route(params, pattern.clone());
-                return Endpoint::Handler(handler.clone());
+                event.set_route(params, pattern.clone(), value.mounted.clone());
+                Endpoint::Handler(value.handler.clone())
             }
-            RouteMatch::MethodNotAllowed { allow } => Endpoint::MethodNotAllowed(allow.into()),
-            RouteMatch::NotFound => Endpoint::NotFound,
-        };
-        if self.websockets.is_empty() {
-            return endpoint;
-        }
-        let is_get = matches!(*event.method(), Method::GET | Method::HEAD);
-        match self.ws_router.find(&Method::GET, event.path()) {
-            RouteMatch::Found { .. } if is_get => Endpoint::UpgradeRequired,
-            RouteMatch::Found { .. } => {
-                let mut allow = match endpoint {
-                    Endpoint::MethodNotAllowed(allow) => allow.to_vec(),
-                    _ => Vec::new(),
-                };
-                for method in [Method::GET, Method::HEAD] {
-                    if !allow.contains(&method) {
-                        allow.push(method);
-                    }
-                }
-                allow.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-                Endpoint::MethodNotAllowed(allow.into())
+            RouteMatch::MethodNotAllowed { allow } => {
+                Endpoint::Error(method_not_allowed(event, &allow))
             }
-            _ => endpoint,
+            RouteMatch::UpgradeRequired => Endpoint::Error(upgrade_required()),
+            RouteMatch::NotFound => Endpoint::Error(HttpError::not_found(format!(
+                "Cannot find any route matching [{}] {}",
+                event.method(),
+                event.path()
+            ))),
         }
+    }
+}
+
+fn method_not_allowed(event: &H3Event, allow: &[Method]) -> HttpError {
+    let list = allow
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let err = HttpError::new(
+        http::StatusCode::METHOD_NOT_ALLOWED,
+        format!(
+            "Method {} is not allowed on {}",
+            event.method(),
+            event.path()
+        ),
+    );
+    match HeaderValue::try_from(list) {
+        Ok(value) => err.with_header(ALLOW, value),
+        Err(_) => err,
     }
 }
 

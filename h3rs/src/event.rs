@@ -10,6 +10,7 @@ use http::{Extensions, HeaderMap, Method, StatusCode, Uri};
 use http_body_util::{BodyExt, Limited};
 
 use crate::body::Body;
+use crate::config::{Config, Mounted, Scope};
 use crate::error::HttpError;
 use crate::pubsub::Hub;
 use crate::router::Params;
@@ -83,9 +84,8 @@ pub struct H3Event {
     body: Option<Unshared<Body>>,
     params: Params,
     pattern: Option<Arc<str>>,
-    state: Arc<Extensions>,
+    scope: Scope,
     context: Extensions,
-    body_limit: usize,
     hub: Hub,
     connection: Option<Arc<Connection>>,
 }
@@ -93,24 +93,18 @@ pub struct H3Event {
 impl H3Event {
     pub(crate) fn new(
         request: Request,
-        state: Arc<Extensions>,
-        body_limit: usize,
+        app: Arc<Config>,
         hub: Hub,
         connection: Option<Arc<Connection>>,
     ) -> Self {
         let (parts, body) = request.into_parts();
-        let body_limit = connection
-            .as_ref()
-            .and_then(|c| c.body_limit)
-            .unwrap_or(body_limit);
         H3Event {
             parts,
             body: Some(Unshared(body)),
             params: Params::default(),
             pattern: None,
-            state,
+            scope: Scope { app, mounted: None },
             context: Extensions::new(),
-            body_limit,
             hub,
             connection,
         }
@@ -122,9 +116,20 @@ impl H3Event {
         self.parts.extensions.remove::<T>()
     }
 
-    pub(crate) fn set_route(&mut self, params: Params, pattern: Arc<str>) {
+    pub(crate) fn set_route(&mut self, params: Params, pattern: Arc<str>, mounted: Option<Mounted>) {
         self.params = params;
         self.pattern = Some(pattern);
+        self.scope.mounted = mounted;
+    }
+
+    /// The WebSocket settings of the matched route's app.
+    pub(crate) fn ws_options(&self) -> &Arc<crate::ws::WsOptions> {
+        self.scope.ws_options()
+    }
+
+    /// The server-sent event settings of the matched route's app.
+    pub(crate) fn sse_options(&self) -> &crate::sse::SseOptions {
+        self.scope.sse_options()
     }
 
     /// The request method.
@@ -347,7 +352,7 @@ impl H3Event {
     /// # }
     /// ```
     pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.state.get::<T>()
+        self.scope.state::<T>()
     }
 
     /// Per-request typed context (H3's `event.context`): middleware puts
@@ -459,7 +464,10 @@ impl H3Event {
     /// # }
     /// ```
     pub fn body_limit(&self) -> usize {
-        self.body_limit
+        match self.connection.as_ref().and_then(|c| c.body_limit) {
+            Some(limit) => limit,
+            None => self.scope.body_limit(),
+        }
     }
 
     /// Takes the body out of the event, unread; `None` once taken.
@@ -508,7 +516,7 @@ impl H3Event {
     /// # }
     /// ```
     pub async fn body_bytes(&mut self) -> Result<Bytes, HttpError> {
-        let limit = self.body_limit;
+        let limit = self.body_limit();
         let too_large = || {
             HttpError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,

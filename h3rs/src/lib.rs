@@ -35,11 +35,13 @@
 
 mod app;
 mod body;
+mod config;
 mod error;
 mod event;
 mod extract;
 mod handler;
 mod middleware;
+mod path_scope;
 pub mod pubsub;
 mod register;
 mod requirements;
@@ -51,7 +53,7 @@ mod shutdown;
 pub mod sse;
 pub mod ws;
 
-pub use app::{RequestInfo, DEFAULT_BODY_LIMIT, H3};
+pub use app::{AppError, RequestInfo, DEFAULT_BODY_LIMIT, H3};
 pub use body::{Body, BoxError};
 pub use error::{HttpError, RenderedError};
 pub use event::{H3Event, RemoteAddr};

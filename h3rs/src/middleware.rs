@@ -3,14 +3,11 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use http::header::{HeaderValue, ALLOW};
-use http::Method;
-
 use crate::error::HttpError;
 use crate::event::H3Event;
 use crate::handler::{BoxFuture, Handler};
 use crate::response::{IntoResponse, Response};
-use crate::router::Router;
+use crate::path_scope::PathScope;
 
 /// Runs around the rest of the pipeline: it can look at or change the
 /// event, answer by itself without calling `next`, or call
@@ -77,44 +74,18 @@ where
     }
 }
 
-/// A middleware, for every path or only for paths that match a pattern.
+/// A middleware, for every path or only for paths in its scope.
 #[derive(Clone)]
 pub(crate) struct MiddlewareEntry {
-    pub(crate) scope: Option<(Arc<str>, Router<()>)>,
+    pub(crate) scope: PathScope,
     pub(crate) middleware: Arc<dyn Middleware>,
 }
 
-impl MiddlewareEntry {
-    pub(crate) fn new(pattern: Option<&str>, middleware: Arc<dyn Middleware>) -> Self {
-        let scope = pattern.map(|pattern| {
-            let mut router = Router::new();
-            if let Err(e) = router.insert(None, pattern, ()) {
-                panic!("middleware: {e}");
-            }
-            (Arc::from(pattern), router)
-        });
-        MiddlewareEntry { scope, middleware }
-    }
-
-    fn applies_to(&self, method: &Method, path: &str) -> bool {
-        match &self.scope {
-            None => true,
-            Some((_, router)) => matches!(
-                router.find(method, path),
-                crate::router::RouteMatch::Found { .. }
-            ),
-        }
-    }
-}
-
-/// What the pipeline ends in once middleware has run.
-#[derive(Clone)]
+/// What the pipeline ends in once middleware has run: the matched route's handler, or the
+/// error the router's answer stands for (404, 405, 426).
 pub(crate) enum Endpoint {
     Handler(Arc<dyn Handler>),
-    NotFound,
-    MethodNotAllowed(Arc<[Method]>),
-    /// A plain request on a WebSocket-only path.
-    UpgradeRequired,
+    Error(HttpError),
 }
 
 /// The rest of the pipeline, given to a middleware.
@@ -175,39 +146,14 @@ impl Next {
     pub async fn run(mut self, event: H3Event) -> Response {
         while let Some(entry) = self.chain.get(self.index) {
             self.index += 1;
-            if entry.applies_to(event.method(), event.path()) {
+            if entry.scope.applies_to(event.method(), event.path()) {
                 let middleware = entry.middleware.clone();
                 return middleware.handle(event, self).await;
             }
         }
         match self.endpoint {
             Endpoint::Handler(handler) => handler.call(event).await,
-            Endpoint::UpgradeRequired => crate::ws::handshake::upgrade_required(),
-            Endpoint::NotFound => HttpError::not_found(format!(
-                "Cannot find any route matching [{}] {}",
-                event.method(),
-                event.path()
-            ))
-            .into_response(),
-            Endpoint::MethodNotAllowed(allow) => {
-                let list = allow
-                    .iter()
-                    .map(Method::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let mut err = HttpError::new(
-                    http::StatusCode::METHOD_NOT_ALLOWED,
-                    format!(
-                        "Method {} is not allowed on {}",
-                        event.method(),
-                        event.path()
-                    ),
-                );
-                if let Ok(value) = HeaderValue::try_from(list) {
-                    err = err.with_header(ALLOW, value);
-                }
-                err.into_response()
-            }
+            Endpoint::Error(err) => err.into_response(),
         }
     }
 }

@@ -19,9 +19,30 @@ use std::sync::Arc;
 use http::Method;
 
 /// Method-aware route table that maps path patterns to values of type `T`.
+///
+/// Each path has one entry per [`Slot`]: a value per method, one for any method, and an
+/// upgrade slot that serves WebSocket handshakes on that path. A request is matched once,
+/// whatever it asks for.
 #[derive(Clone, Debug)]
 pub(crate) struct Router<T> {
     root: Node<T>,
+}
+
+/// Which requests of a path an entry serves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// Requests with this method (and `HEAD`, when the path has no `HEAD` entry, for `GET`).
+    Method(Method),
+    /// Requests with any method.
+    Any,
+    /// `GET` requests that ask for a WebSocket upgrade.
+    Upgrade,
+}
+
+impl From<Option<Method>> for Slot {
+    fn from(method: Option<Method>) -> Self {
+        method.map_or(Slot::Any, Slot::Method)
+    }
 }
 
 /// Result of [`Router::find`].
@@ -44,6 +65,9 @@ pub(crate) enum RouteMatch<'a, T> {
         /// Value for the `Allow` response header.
         allow: Vec<Method>,
     },
+    /// The path has an upgrade entry and nothing else that serves the request, which is a
+    /// plain `GET` or `HEAD`: the client must ask for the upgrade (426).
+    UpgradeRequired,
     /// No route matched the path.
     NotFound,
 }
@@ -121,8 +145,7 @@ struct Node<T> {
 
 #[derive(Clone, Debug)]
 struct Entry<T> {
-    /// `None` accepts any method.
-    method: Option<Method>,
+    slot: Slot,
     value: T,
     pattern: Arc<str>,
     /// One name for each captured segment, in path order.
@@ -170,17 +193,19 @@ impl<T> Router<T> {
         }
     }
 
-    /// Registers `value` for `method` (`None` = any method) on `pattern`.
+    /// Registers `value` for `slot` (a method, `None` = any method, or the upgrade slot) on
+    /// `pattern`.
     ///
-    /// Registering the same method and pattern again replaces the earlier
+    /// Registering the same slot and pattern again replaces the earlier
     /// value, so the last registration wins. Patterns that differ only in
     /// param names (`/a/:x` and `/a/:y`) count as the same pattern.
     pub(crate) fn insert(
         &mut self,
-        method: Option<Method>,
+        slot: impl Into<Slot>,
         pattern: &str,
         value: T,
     ) -> Result<(), PatternError> {
+        let slot = slot.into();
         let parsed = parse_pattern(pattern)?;
         let mut node = &mut self.root;
         for segment in parsed.segments {
@@ -196,12 +221,12 @@ impl<T> Router<T> {
             &mut node.entries
         };
         let entry = Entry {
-            method,
+            slot,
             value,
             pattern: pattern.into(),
             names: parsed.names.into_boxed_slice(),
         };
-        match entries.iter_mut().find(|e| e.method == entry.method) {
+        match entries.iter_mut().find(|e| e.slot == entry.slot) {
             Some(existing) => *existing = entry,
             None => entries.push(entry),
         }
@@ -214,15 +239,32 @@ impl<T> Router<T> {
     /// each segment, with backtracking). The first one that matches the path
     /// and has a value for the exact method, or an any-method value, wins.
     /// If that node has neither, a `HEAD` request uses its `GET` value.
-    /// Anything from `?` on is ignored.
+    /// Anything from `?` on is ignored. Upgrade entries serve nothing here: see
+    /// [`Router::find_request`].
     pub(crate) fn find(&self, method: &Method, path: &str) -> RouteMatch<'_, T> {
+        self.find_request(method, path, false)
+    }
+
+    /// Finds the route for a request, `upgrade` telling whether it is a `GET` that asks for
+    /// a WebSocket upgrade: such a request prefers a path's upgrade entry, and falls back to
+    /// its method entries (a page and its socket can share a path). A plain request on a
+    /// path whose only fitting entry is an upgrade entry is [`RouteMatch::UpgradeRequired`]
+    /// for `GET` and `HEAD`, and a 405 allowing `GET` for any other method.
+    pub(crate) fn find_request(
+        &self,
+        method: &Method,
+        path: &str,
+        upgrade: bool,
+    ) -> RouteMatch<'_, T> {
         let path = match find_byte(path, b'?') {
             Some(i) => &path[..i],
             None => path,
         };
         let mut search = Search {
             method,
+            upgrade,
             allow: Vec::new(),
+            upgrade_seen: false,
         };
         match search.walk(&self.root, remaining_segments(path), 0) {
             Some((entry, params)) => RouteMatch::Found {
@@ -230,9 +272,15 @@ impl<T> Router<T> {
                 params,
                 pattern: &entry.pattern,
             },
-            None if search.allow.is_empty() => RouteMatch::NotFound,
+            None if search.upgrade_seen && matches!(*method, Method::GET | Method::HEAD) => {
+                RouteMatch::UpgradeRequired
+            }
+            None if search.allow.is_empty() && !search.upgrade_seen => RouteMatch::NotFound,
             None => {
                 let mut allow = search.allow;
+                if search.upgrade_seen && !allow.contains(&Method::GET) {
+                    allow.push(Method::GET);
+                }
                 if allow.contains(&Method::GET) && !allow.contains(&Method::HEAD) {
                     allow.push(Method::HEAD);
                 }
@@ -280,9 +328,13 @@ fn find_byte(s: &str, byte: u8) -> Option<usize> {
 /// State for one `find` call.
 struct Search<'m> {
     method: &'m Method,
+    /// Whether the request asks for a WebSocket upgrade.
+    upgrade: bool,
     /// Methods of routes that matched the path but not the method. Only
     /// used when nothing matches.
     allow: Vec<Method>,
+    /// Whether an upgrade entry matched the path but not the request.
+    upgrade_seen: bool,
 }
 
 impl Search<'_> {
@@ -336,18 +388,26 @@ impl Search<'_> {
         if entries.is_empty() {
             return None;
         }
-        let with = |method: Option<&Method>| entries.iter().find(|e| e.method.as_ref() == method);
-        let found = with(Some(self.method)).or_else(|| with(None)).or_else(|| {
-            if *self.method == Method::HEAD {
-                with(Some(&Method::GET))
-            } else {
-                None
-            }
-        });
+        let method = self.method;
+        let with_method = |wanted: &Method| {
+            entries
+                .iter()
+                .find(|e| matches!(&e.slot, Slot::Method(m) if m == wanted))
+        };
+        let with = |slot: Slot| entries.iter().find(|e| e.slot == slot);
+        let upgrade = self.upgrade.then(|| with(Slot::Upgrade)).flatten();
+        let found = upgrade
+            .or_else(|| with_method(method))
+            .or_else(|| with(Slot::Any))
+            .or_else(|| (*method == Method::HEAD).then(|| with_method(&Method::GET)).flatten());
         if found.is_none() {
-            for method in entries.iter().filter_map(|e| e.method.as_ref()) {
-                if !self.allow.contains(method) {
-                    self.allow.push(method.clone());
+            for entry in entries {
+                match &entry.slot {
+                    Slot::Method(method) if !self.allow.contains(method) => {
+                        self.allow.push(method.clone());
+                    }
+                    Slot::Upgrade => self.upgrade_seen = true,
+                    _ => {}
                 }
             }
         }
@@ -703,6 +763,55 @@ mod tests {
         Router::<()>::new()
             .insert(None, pattern, ())
             .expect_err(pattern)
+    }
+
+    #[test]
+    fn upgrade_slot_beside_method_entries() {
+        let mut r = Router::new();
+        r.insert(Slot::Upgrade, "/ws", 1).unwrap();
+        r.insert(Some(Method::POST), "/ws", 2).unwrap();
+        r.insert(Some(Method::GET), "/page", 3).unwrap();
+        r.insert(Slot::Upgrade, "/page", 4).unwrap();
+        r.insert(Some(Method::GET), "/plain", 5).unwrap();
+        fn upgrade(r: &Router<usize>, path: &str) -> usize {
+            match r.find_request(&Method::GET, path, true) {
+                RouteMatch::Found { value, .. } => *value,
+                other => panic!("upgrade {path}: expected a match, got {other:?}"),
+            }
+        }
+        assert_eq!(upgrade(&r, "/ws"), 1);
+        assert_eq!(upgrade(&r, "/page"), 4);
+        // A handshake on a path without an upgrade entry reaches its GET route.
+        assert_eq!(upgrade(&r, "/plain"), 5);
+        // Plain requests never reach an upgrade entry.
+        assert_eq!(value(&r, Method::GET, "/page"), 3);
+        assert_eq!(value(&r, Method::POST, "/ws"), 2);
+        for method in [Method::GET, Method::HEAD] {
+            assert!(matches!(
+                r.find_request(&method, "/ws", false),
+                RouteMatch::UpgradeRequired
+            ));
+        }
+        assert_eq!(
+            allow(&r, Method::PUT, "/ws"),
+            [Method::GET, Method::HEAD, Method::POST]
+        );
+        // Replacing an upgrade entry keeps the method entries of the path.
+        r.insert(Slot::Upgrade, "/page", 6).unwrap();
+        assert_eq!(upgrade(&r, "/page"), 6);
+        assert_eq!(value(&r, Method::GET, "/page"), 3);
+    }
+
+    #[test]
+    fn plain_request_on_an_upgrade_path_backtracks_to_a_fallback() {
+        let mut r = Router::new();
+        r.insert(Slot::Upgrade, "/ws", 1).unwrap();
+        r.insert(Some(Method::GET), "/**", 2).unwrap();
+        assert_eq!(value(&r, Method::GET, "/ws"), 2);
+        assert!(matches!(
+            r.find_request(&Method::GET, "/ws", true),
+            RouteMatch::Found { value: 1, .. }
+        ));
     }
 
     #[test]

@@ -230,6 +230,8 @@ impl Server {
     /// # }
     /// ```
     pub async fn bind(app: H3, options: ServeOptions) -> io::Result<Server> {
+        app.check()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let listener = TcpListener::bind((options.host.as_str(), options.port)).await?;
         Ok(Server {
             listener,

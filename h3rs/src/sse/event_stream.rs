@@ -275,8 +275,7 @@ impl EventStream {
     /// # }
     /// ```
     pub fn new(event: &H3Event) -> Self {
-        let default = SseOptions::default();
-        let options = event.state::<SseOptions>().unwrap_or(&default);
+        let options = event.sse_options();
         let shutdown = event.shutdown().cloned();
         Self::with_options(options, shutdown, event.hub().clone())
     }

@@ -71,10 +71,7 @@ impl Sse {
     /// # }
     /// ```
     pub fn new(event: &H3Event) -> Self {
-        let keep_alive = match event.state::<SseOptions>() {
-            Some(options) => options.keep_alive,
-            None => SseOptions::default().keep_alive,
-        };
+        let keep_alive = event.sse_options().keep_alive;
         Sse {
             events: Box::pin(futures_util::stream::empty()),
             keep_alive,

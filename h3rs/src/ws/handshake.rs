@@ -50,14 +50,13 @@ fn valid_key(key: &[u8]) -> bool {
 }
 
 /// The answer to a plain request on a WebSocket-only path.
-pub(crate) fn upgrade_required() -> Response {
-    let mut err = HttpError::new(
+pub(crate) fn upgrade_required() -> HttpError {
+    HttpError::new(
         StatusCode::UPGRADE_REQUIRED,
         "This route only speaks WebSocket: send Upgrade: websocket",
-    );
-    err = err.with_header(header::UPGRADE, HeaderValue::from_static("websocket"));
-    err = err.with_header(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    err.into_response()
+    )
+    .with_header(header::UPGRADE, HeaderValue::from_static("websocket"))
+    .with_header(header::CONNECTION, HeaderValue::from_static("Upgrade"))
 }
 
 /// A WebSocket route: checks the handshake, asks the handler's `upgrade`
@@ -80,9 +79,7 @@ async fn accept<H: WebSocket>(
     route_options: Option<Arc<WsOptions>>,
     mut event: H3Event,
 ) -> Response {
-    let options = route_options
-        .or_else(|| event.state::<Arc<WsOptions>>().cloned())
-        .unwrap_or_default();
+    let options = route_options.unwrap_or_else(|| event.ws_options().clone());
     let headers = event.headers();
     if !has_token(headers, header::CONNECTION, "upgrade") {
         return HttpError::bad_request("WebSocket handshake without Connection: Upgrade")
