@@ -67,8 +67,7 @@ impl Scope {
     }
 
     pub(crate) fn has_state(&self, id: TypeId) -> bool {
-        self.layers()
-            .any(|config| config.state_types.contains(&id))
+        self.layers().any(|config| config.state_types.contains(&id))
     }
 
     pub(crate) fn body_limit(&self) -> usize {

@@ -116,7 +116,12 @@ impl H3Event {
         self.parts.extensions.remove::<T>()
     }
 
-    pub(crate) fn set_route(&mut self, params: Params, pattern: Arc<str>, mounted: Option<Mounted>) {
+    pub(crate) fn set_route(
+        &mut self,
+        params: Params,
+        pattern: Arc<str>,
+        mounted: Option<Mounted>,
+    ) {
         self.params = params;
         self.pattern = Some(pattern);
         self.scope.mounted = mounted;

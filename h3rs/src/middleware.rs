@@ -6,8 +6,8 @@ use std::sync::Arc;
 use crate::error::HttpError;
 use crate::event::H3Event;
 use crate::handler::{BoxFuture, Handler};
-use crate::response::{IntoResponse, Response};
 use crate::path_scope::PathScope;
+use crate::response::{IntoResponse, Response};
 
 /// Runs around the rest of the pipeline: it can look at or change the
 /// event, answer by itself without calling `next`, or call

@@ -399,7 +399,11 @@ impl Search<'_> {
         let found = upgrade
             .or_else(|| with_method(method))
             .or_else(|| with(Slot::Any))
-            .or_else(|| (*method == Method::HEAD).then(|| with_method(&Method::GET)).flatten());
+            .or_else(|| {
+                (*method == Method::HEAD)
+                    .then(|| with_method(&Method::GET))
+                    .flatten()
+            });
         if found.is_none() {
             for entry in entries {
                 match &entry.slot {
