@@ -1,4 +1,4 @@
-//! The seed's server-sent events example: `GET /` sends `Hello world` every second until the
+//! H3's server-sent events example, from its documentation: `GET /` sends `Hello world` every second until the
 //! client leaves.
 //!
 //! H3 clears its timer in `eventStream.onClosed(...)`; here the timer lives in the generator,

@@ -1,4 +1,4 @@
-//! The seed's chat room (H3's WebSocket example, `websocket.mjs`), in h3rs.
+//! H3's WebSocket chat example (`websocket.mjs` in H3's documentation), in h3rs.
 //!
 //! ```sh
 //! cargo run --example websocket     # then open http://127.0.0.1:3000

@@ -1,4 +1,4 @@
-//! The seed's server-sent events example as a process: `Hello world` each second, the
+//! H3's server-sent events example (examples/server-sent-events.rs) as a process: `Hello world` each second, the
 //! client's departure noticed and logged, and a graceful exit 0 on SIGTERM with a stream open.
 
 use std::io::{BufRead, BufReader};

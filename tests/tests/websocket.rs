@@ -63,7 +63,7 @@ async fn expect_close(client: &mut Client) -> (u16, String) {
     details
 }
 
-/// The seed's chat, as in examples/websocket.rs, with close hooks reported.
+/// H3's chat example, as in examples/websocket.rs, with close hooks reported.
 struct Chat {
     closed: mpsc::UnboundedSender<(u64, CloseDetails)>,
 }
