@@ -20,8 +20,12 @@ use crate::register::Register;
 use crate::requirements::Requirements;
 use crate::response::{IntoResponse, Response};
 use crate::router::{join_pattern, RouteMatch, Router, Slot};
-use crate::ws::handshake::{is_upgrade_request, upgrade_required, WebSocketRoute};
-use crate::ws::{Message, WebSocket, WsOptions};
+use crate::upgrade::{is_upgrade_request, upgrade_required};
+#[cfg(feature = "ws")]
+use crate::ws::handshake::WebSocketRoute;
+use crate::ws::Message;
+#[cfg(feature = "ws")]
+use crate::ws::{WebSocket, WsOptions};
 use crate::Request;
 
 /// The default request body limit: 1 MiB.
@@ -378,6 +382,7 @@ impl H3 {
     /// let app = h3rs::H3::new().websocket("/echo", Echo);
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "ws")]
     pub fn websocket(self, path: &str, handler: impl WebSocket) -> Self {
         let route = WebSocketRoute {
             handler: Arc::new(handler),
@@ -400,6 +405,7 @@ impl H3 {
     /// );
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "ws")]
     pub fn websocket_with(self, path: &str, handler: impl WebSocket, options: WsOptions) -> Self {
         let route = WebSocketRoute {
             handler: Arc::new(handler),
@@ -415,11 +421,13 @@ impl H3 {
     ///     .websocket_options(h3rs::ws::WsOptions::default().max_message_size(64 * 1024));
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "ws")]
     pub fn websocket_options(mut self, options: WsOptions) -> Self {
         Arc::make_mut(&mut self.config).ws = Some(Arc::new(options));
         self
     }
 
+    #[cfg(feature = "ws")]
     fn add_websocket_route(self, path: &str, handler: Arc<dyn Handler>) -> Self {
         let route = Route {
             handler,
@@ -643,6 +651,7 @@ impl H3 {
     ///     .sse_options(h3rs::sse::SseOptions::default().keep_alive(Duration::from_secs(30)));
     /// # let _ = app;
     /// ```
+    #[cfg(feature = "sse")]
     pub fn sse_options(mut self, options: crate::sse::SseOptions) -> Self {
         Arc::make_mut(&mut self.config).sse = Some(options);
         self

@@ -11,7 +11,9 @@ use std::sync::{Arc, LazyLock};
 
 use http::Extensions;
 
+#[cfg(feature = "sse")]
 use crate::sse::SseOptions;
+#[cfg(feature = "ws")]
 use crate::ws::WsOptions;
 
 /// One app's state and settings; `None` is "not set here", so the app it is mounted on
@@ -23,7 +25,9 @@ pub(crate) struct Config {
     /// are met without a value of the type at hand.
     pub(crate) state_types: Vec<TypeId>,
     pub(crate) body_limit: Option<usize>,
+    #[cfg(feature = "ws")]
     pub(crate) ws: Option<Arc<WsOptions>>,
+    #[cfg(feature = "sse")]
     pub(crate) sse: Option<SseOptions>,
 }
 
@@ -50,7 +54,9 @@ pub(crate) struct Scope {
 /// of the serving app itself.
 pub(crate) type Mounted = Arc<[Arc<Config>]>;
 
+#[cfg(feature = "ws")]
 static DEFAULT_WS: LazyLock<Arc<WsOptions>> = LazyLock::new(|| Arc::new(WsOptions::default()));
+#[cfg(feature = "sse")]
 static DEFAULT_SSE: LazyLock<SseOptions> = LazyLock::new(SseOptions::default);
 
 impl Scope {
@@ -76,12 +82,14 @@ impl Scope {
             .unwrap_or(crate::DEFAULT_BODY_LIMIT)
     }
 
+    #[cfg(feature = "ws")]
     pub(crate) fn ws_options(&self) -> &Arc<WsOptions> {
         self.layers()
             .find_map(|config| config.ws.as_ref())
             .unwrap_or(&DEFAULT_WS)
     }
 
+    #[cfg(feature = "sse")]
     pub(crate) fn sse_options(&self) -> &SseOptions {
         self.layers()
             .find_map(|config| config.sse.as_ref())

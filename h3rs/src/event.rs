@@ -128,11 +128,13 @@ impl H3Event {
     }
 
     /// The WebSocket settings of the matched route's app.
+    #[cfg(feature = "ws")]
     pub(crate) fn ws_options(&self) -> &Arc<crate::ws::WsOptions> {
         self.scope.ws_options()
     }
 
     /// The server-sent event settings of the matched route's app.
+    #[cfg(feature = "sse")]
     pub(crate) fn sse_options(&self) -> &crate::sse::SseOptions {
         self.scope.sse_options()
     }

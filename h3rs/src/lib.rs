@@ -50,7 +50,10 @@ mod router;
 mod run;
 mod server;
 mod shutdown;
+#[cfg(feature = "sse")]
 pub mod sse;
+mod upgrade;
+#[cfg(feature = "ws")]
 pub mod ws;
 
 pub use app::{AppError, RequestInfo, DEFAULT_BODY_LIMIT, H3};
@@ -84,10 +87,14 @@ pub use http::{self, header, HeaderMap, Method, StatusCode, Uri};
 /// ```
 pub type Request = http::Request<Body>;
 
+#[cfg(all(feature = "macros", feature = "ws"))]
+pub use h3rs_macros::websocket;
+#[cfg(feature = "macros")]
 pub use h3rs_macros::{
-    all, app, delete, get, group, head, options, patch, post, put, routes, serve, sse, websocket,
-    yielding,
+    all, app, delete, get, group, head, options, patch, post, put, routes, serve,
 };
+#[cfg(all(feature = "macros", feature = "sse"))]
+pub use h3rs_macros::{sse, yielding};
 
 /// The names most apps need: `use h3rs::prelude::*;`.
 ///
@@ -103,13 +110,19 @@ pub use h3rs_macros::{
 /// assert_eq!(app.routes().count(), 1);
 /// ```
 pub mod prelude {
+    #[cfg(feature = "sse")]
     pub use crate::sse::{EventStream, LastEventId, SseEvent};
+    #[cfg(all(feature = "macros", feature = "ws"))]
+    pub use crate::websocket;
+    #[cfg(feature = "ws")]
     pub use crate::ws::{CloseDetails, Message, Peer, Upgrade, WsError};
-    // The `sse` attribute only: `crate::sse` would bring the module along.
+    #[cfg(feature = "macros")]
+    pub use crate::{all, delete, get, head, options, patch, post, put};
     pub use crate::{
-        all, delete, get, head, options, patch, post, put, websocket, Bytes, Form, FromEvent,
-        H3Event, HeaderMap, Html, HttpError, IntoResponse, Json, Method, Next, Query, Redirect,
-        Response, State, StatusCode, H3,
+        Bytes, Form, FromEvent, H3Event, HeaderMap, Html, HttpError, IntoResponse, Json, Method,
+        Next, Query, Redirect, Response, State, StatusCode, H3,
     };
+    // The `sse` attribute only: `crate::sse` would bring the module along.
+    #[cfg(all(feature = "macros", feature = "sse"))]
     pub use h3rs_macros::sse;
 }

@@ -45,6 +45,10 @@ pub fn run<F: Future<Output = H3>>(app: F) -> ExitCode {
     }
 }
 
+#[cfg(not(feature = "logging"))]
+fn install_tracing() {}
+
+#[cfg(feature = "logging")]
 fn install_tracing() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));

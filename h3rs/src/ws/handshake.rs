@@ -20,16 +20,6 @@ use crate::ws::handler::offered_protocols;
 use crate::ws::peer::PeerInit;
 use crate::ws::{Peer, WebSocket, WsOptions};
 
-/// Whether a request asks for a WebSocket upgrade (`Upgrade: websocket`).
-pub(crate) fn is_upgrade_request(headers: &http::HeaderMap) -> bool {
-    headers
-        .get_all(header::UPGRADE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|token| token.trim().eq_ignore_ascii_case("websocket"))
-}
-
 fn has_token(headers: &http::HeaderMap, name: header::HeaderName, token: &str) -> bool {
     headers
         .get_all(name)
@@ -47,16 +37,6 @@ fn valid_key(key: &[u8]) -> bool {
         && key[..22]
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
-}
-
-/// The answer to a plain request on a WebSocket-only path.
-pub(crate) fn upgrade_required() -> HttpError {
-    HttpError::new(
-        StatusCode::UPGRADE_REQUIRED,
-        "This route only speaks WebSocket: send Upgrade: websocket",
-    )
-    .with_header(header::UPGRADE, HeaderValue::from_static("websocket"))
-    .with_header(header::CONNECTION, HeaderValue::from_static("Upgrade"))
 }
 
 /// A WebSocket route: checks the handshake, asks the handler's `upgrade`
