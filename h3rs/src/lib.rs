@@ -30,6 +30,20 @@
 //! assert_eq!(res.status(), 200);
 //! # }
 //! ```
+//!
+//! ## Cargo features
+//!
+//! All on by default; an app that needs less compiles less
+//! (`default-features = false, features = ["macros"]`, say).
+//!
+//! | feature | what it brings |
+//! | --- | --- |
+//! | `macros` | `#[get]` and the other route attributes, `#[group]`, `routes!`, `app!`, `serve!`; with `ws`, `#[websocket]`; with `sse`, `#[sse]` and `yielding!` |
+//! | `ws` | WebSockets: [`H3::websocket`], `ws::Peer`, `ws::Message` (tokio-tungstenite) |
+//! | `sse` | server-sent events: `sse::Sse`, `sse::EventStream`, `sse::SseEvent`, topic replay |
+//! | `logging` | the `tracing` subscriber that [`run`] (and so `serve!`) installs (tracing-subscriber); without it, install your own |
+//!
+//! Routing, extractors, middleware, the server and topic pub/sub ([`pubsub`]) are always there.
 
 #![warn(missing_docs)]
 
