@@ -684,7 +684,7 @@ impl H3 {
     /// struct Greeting(&'static str);
     ///
     /// #[get("/")]
-    /// async fn hello(greeting: State<Greeting>) -> &'static str {
+    /// async fn hello(State(greeting): State<Greeting>) -> &'static str {
     ///     greeting.0
     /// }
     ///
