@@ -29,13 +29,6 @@ use crate::ws::{WebSocket, WsOptions};
 use crate::Request;
 
 /// The default request body limit: 1 MiB.
-///
-/// ```
-/// // An upload service that accepts bodies 8 times the usual size.
-/// let app = h3rs::H3::new().body_limit(8 * h3rs::DEFAULT_BODY_LIMIT);
-/// # let _ = app;
-/// assert_eq!(h3rs::DEFAULT_BODY_LIMIT, 1024 * 1024);
-/// ```
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 
 /// What `on_response` and `on_error` hooks know of the request (the event
@@ -64,27 +57,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct RequestInfo {
     /// The request method.
-    ///
-    /// ```
-    /// use h3rs::{Method, RequestInfo, Response};
-    /// // Responses to reads may be cached; anything else may not.
-    /// let app = h3rs::H3::new().on_response(|req: &RequestInfo, res: &mut Response| {
-    ///     if req.method != Method::GET {
-    ///         res.headers_mut().insert("cache-control", "no-store".parse().unwrap());
-    ///     }
-    /// });
-    /// # let _ = app;
-    /// ```
     pub method: Method,
     /// The request URI.
-    ///
-    /// ```
-    /// use h3rs::{RequestInfo, Response};
-    /// let app = h3rs::H3::new().on_response(|req: &RequestInfo, res: &mut Response| {
-    ///     tracing::info!(path = req.uri.path(), status = res.status().as_u16(), "served");
-    /// });
-    /// # let _ = app;
-    /// ```
     pub uri: Uri,
 }
 
@@ -250,23 +224,6 @@ impl std::fmt::Debug for H3 {
 macro_rules! method_shortcuts {
     ($($name:ident => $method:ident),* $(,)?) => {$(
         #[doc = concat!("Adds a `", stringify!($method), "` route. See [`H3::on`].")]
-        ///
-        /// ```
-        /// # #[tokio::main(flavor = "current_thread")]
-        /// # async fn main() {
-        /// use h3rs::{Body, H3, H3Event, Method};
-        #[doc = concat!(
-            "let app = H3::new().", stringify!($name),
-            "(\"/ping\", |_: H3Event| async { \"pong\" });"
-        )]
-        /// let req = h3rs::http::Request::builder()
-        #[doc = concat!("    .method(Method::", stringify!($method), ")")]
-        ///     .uri("/ping")
-        ///     .body(Body::empty())
-        ///     .unwrap();
-        /// assert_eq!(app.handle(req).await.status(), 200);
-        /// # }
-        /// ```
         pub fn $name(self, path: &str, handler: impl Handler) -> Self {
             self.on(Method::$method, path, handler)
         }
@@ -275,17 +232,6 @@ macro_rules! method_shortcuts {
 
 impl H3 {
     /// An empty app.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let app = h3rs::H3::new();
-    /// assert_eq!(app.routes().count(), 0);
-    /// // No route yet: everything is a 404.
-    /// let res = app.handle(h3rs::Request::new(h3rs::Body::empty())).await;
-    /// assert_eq!(res.status(), 404);
-    /// # }
-    /// ```
     pub fn new() -> Self {
         H3 {
             routes: Vec::new(),
@@ -317,12 +263,6 @@ impl H3 {
     }
 
     /// Adds a route for every method (H3's `app.all`).
-    ///
-    /// ```
-    /// use h3rs::{H3, H3Event};
-    /// let app = H3::new().all("/echo", |event: H3Event| async move { event.method().to_string() });
-    /// # let _ = app;
-    /// ```
     pub fn all(self, path: &str, handler: impl Handler) -> Self {
         self.add_route(None, path, Arc::new(handler))
     }
@@ -415,12 +355,6 @@ impl H3 {
     }
 
     /// Sets the WebSocket limits and timings of every route that does not set its own.
-    ///
-    /// ```
-    /// let app = h3rs::H3::new()
-    ///     .websocket_options(h3rs::ws::WsOptions::default().max_message_size(64 * 1024));
-    /// # let _ = app;
-    /// ```
     #[cfg(feature = "ws")]
     pub fn websocket_options(mut self, options: WsOptions) -> Self {
         Arc::make_mut(&mut self.config).ws = Some(Arc::new(options));
@@ -437,23 +371,12 @@ impl H3 {
     }
 
     /// The app's pub/sub hub: clone it to publish from tasks and state, list peers.
-    ///
-    /// ```
-    /// let app = h3rs::H3::new();
-    /// let hub = app.hub().clone();
-    /// assert_eq!(hub.peer_count(), 0);
-    /// ```
     pub fn hub(&self) -> &Hub {
         &self.hub
     }
 
     /// Publishes `message` to every subscriber of `topic` (WebSocket peers
     /// and SSE streams); returns how many it reached.
-    ///
-    /// ```
-    /// let app = h3rs::H3::new();
-    /// assert_eq!(app.publish("news", "nobody is listening yet"), 0);
-    /// ```
     pub fn publish(&self, topic: &str, message: impl Into<Message>) -> usize {
         self.hub.publish(topic, message)
     }
@@ -551,14 +474,6 @@ impl H3 {
 
     /// Adds middleware that runs only for paths matching `pattern`
     /// (a route pattern: `/api/**` covers `/api` and everything under it).
-    ///
-    /// ```
-    /// use h3rs::{H3, H3Event, Next};
-    /// let app = H3::new().middleware_at("/admin/**", |event: H3Event, next: Next| async move {
-    ///     next.run(event).await
-    /// });
-    /// # let _ = app;
-    /// ```
     pub fn middleware_at(mut self, pattern: &str, middleware: impl Middleware) -> Self {
         Arc::make_mut(&mut self.middleware).push(MiddlewareEntry {
             scope: PathScope::at(pattern),
@@ -568,26 +483,12 @@ impl H3 {
     }
 
     /// Runs `hook` on every request before middleware and routing.
-    ///
-    /// ```
-    /// let app = h3rs::H3::new().on_request(|event: &mut h3rs::H3Event| {
-    ///     tracing::debug!(path = event.path(), "request");
-    /// });
-    /// # let _ = app;
-    /// ```
     pub fn on_request(mut self, hook: impl Fn(&mut H3Event) + Send + Sync + 'static) -> Self {
         self.on_request.push(Hook::everywhere(Arc::new(hook)));
         self
     }
 
     /// Runs `hook` on every response before it is sent.
-    ///
-    /// ```
-    /// let app = h3rs::H3::new().on_response(|_req: &h3rs::RequestInfo, res: &mut h3rs::Response| {
-    ///     res.headers_mut().insert("x-powered-by", "h3rs".parse().unwrap());
-    /// });
-    /// # let _ = app;
-    /// ```
     pub fn on_response(
         mut self,
         hook: impl Fn(&RequestInfo, &mut Response) + Send + Sync + 'static,
@@ -618,13 +519,6 @@ impl H3 {
     /// and [`H3Event::state`] in its routes (and in those of the apps mounted on
     /// it that have no state of that type). One value per type: a second value of
     /// a type replaces the first.
-    ///
-    /// ```
-    /// #[derive(Clone)]
-    /// struct Config { name: &'static str }
-    /// let app = h3rs::H3::new().state(Config { name: "demo" });
-    /// # let _ = app;
-    /// ```
     pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
         Arc::make_mut(&mut self.config).insert_state(value);
         self
@@ -632,11 +526,6 @@ impl H3 {
 
     /// Sets the request body limit in bytes (default 1 MiB); a larger body
     /// is answered 413.
-    ///
-    /// ```
-    /// let app = h3rs::H3::new().body_limit(16 * 1024);
-    /// # let _ = app;
-    /// ```
     pub fn body_limit(mut self, bytes: usize) -> Self {
         Arc::make_mut(&mut self.config).body_limit = Some(bytes);
         self
@@ -644,13 +533,6 @@ impl H3 {
 
     /// Sets the keep-alive and queue size of the app's server-sent event streams
     /// (a route may set its own keep-alive).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let app = h3rs::H3::new()
-    ///     .sse_options(h3rs::sse::SseOptions::default().keep_alive(Duration::from_secs(30)));
-    /// # let _ = app;
-    /// ```
     #[cfg(feature = "sse")]
     pub fn sse_options(mut self, options: crate::sse::SseOptions) -> Self {
         Arc::make_mut(&mut self.config).sse = Some(options);
@@ -658,12 +540,6 @@ impl H3 {
     }
 
     /// The routes, as `(method, pattern)`; `None` is any method.
-    ///
-    /// ```
-    /// use h3rs::{H3, H3Event};
-    /// let app = H3::new().get("/", |_: H3Event| async { "" });
-    /// assert_eq!(app.routes().count(), 1);
-    /// ```
     pub fn routes(&self) -> impl Iterator<Item = (Option<&Method>, &str)> {
         self.routes.iter().filter_map(|r| match &r.slot {
             Slot::Method(method) => Some((Some(method), &*r.pattern)),

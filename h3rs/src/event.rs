@@ -140,159 +140,43 @@ impl H3Event {
     }
 
     /// The request method.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{Body, H3, H3Event, Method, StatusCode};
-    /// // One route for reads and writes, told apart by method.
-    /// let app = H3::new().all("/doc", |event: H3Event| async move {
-    ///     if event.method() == Method::GET { StatusCode::OK } else { StatusCode::ACCEPTED }
-    /// });
-    /// let put = h3rs::http::Request::builder().method("PUT").uri("/doc").body(Body::empty());
-    /// assert_eq!(app.handle(put.unwrap()).await.status(), 202);
-    /// # }
-    /// ```
     pub fn method(&self) -> &Method {
         &self.parts.method
     }
 
     /// The request URI as received.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{Body, H3, H3Event};
-    /// use http_body_util::BodyExt;
-    /// let app = H3::new().get("/search", |event: H3Event| async move {
-    ///     event.uri().query().unwrap_or_default().to_owned()
-    /// });
-    /// let req = h3rs::http::Request::builder().uri("/search?q=rust").body(Body::empty()).unwrap();
-    /// let body = app.handle(req).await.into_body().collect().await.unwrap().to_bytes();
-    /// assert_eq!(body, "q=rust");
-    /// # }
-    /// ```
     pub fn uri(&self) -> &Uri {
         &self.parts.uri
     }
 
     /// The path of the URI, without the query.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{Body, H3, H3Event};
-    /// use http_body_util::BodyExt;
-    /// let app = H3::new().get("/files/**", |event: H3Event| async move {
-    ///     event.path().to_owned()
-    /// });
-    /// let req = h3rs::http::Request::builder().uri("/files/a/b.txt?dl=1").body(Body::empty());
-    /// let body = app.handle(req.unwrap()).await.into_body().collect().await.unwrap().to_bytes();
-    /// assert_eq!(body, "/files/a/b.txt");
-    /// # }
-    /// ```
     pub fn path(&self) -> &str {
         self.parts.uri.path()
     }
 
     /// The request headers.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{Body, H3, H3Event, StatusCode};
-    /// let app = H3::new().get("/", |event: H3Event| async move {
-    ///     match event.headers().get("accept") {
-    ///         Some(accept) if accept == "text/event-stream" => StatusCode::NOT_ACCEPTABLE,
-    ///         _ => StatusCode::OK,
-    ///     }
-    /// });
-    /// let req = h3rs::http::Request::builder()
-    ///     .header("accept", "text/event-stream")
-    ///     .body(Body::empty())
-    ///     .unwrap();
-    /// assert_eq!(app.handle(req).await.status(), 406);
-    /// # }
-    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.parts.headers
     }
 
     /// The request headers, to change them before the handler runs (middleware).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{Body, H3, H3Event, Next};
-    /// use http_body_util::BodyExt;
-    /// let app = H3::new()
-    ///     // Clients that send no language get English.
-    ///     .middleware(|mut event: H3Event, next: Next| async move {
-    ///         if !event.headers().contains_key("accept-language") {
-    ///             event.headers_mut().insert("accept-language", "en".parse().unwrap());
-    ///         }
-    ///         next.run(event).await
-    ///     })
-    ///     .get("/", |event: H3Event| async move {
-    ///         event.headers()["accept-language"].to_str().unwrap_or_default().to_owned()
-    ///     });
-    /// let res = app.handle(h3rs::Request::new(Body::empty())).await;
-    /// assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "en");
-    /// # }
-    /// ```
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
         &mut self.parts.headers
     }
 
     /// The request head: method, URI, version, headers and extensions.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{Body, H3, H3Event};
-    /// use http_body_util::BodyExt;
-    /// let app = H3::new().get("/", |event: H3Event| async move {
-    ///     format!("{:?}", event.parts().version)
-    /// });
-    /// let res = app.handle(h3rs::Request::new(Body::empty())).await;
-    /// assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "HTTP/1.1");
-    /// # }
-    /// ```
     pub fn parts(&self) -> &Parts {
         &self.parts
     }
 
     /// The pattern of the route that matched (`/users/:id`), if one did.
     ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{Body, H3, H3Event};
-    /// use http_body_util::BodyExt;
-    /// // The pattern, not the path, is what metrics should be grouped by.
-    /// let app = H3::new().get("/users/:id", |event: H3Event| async move {
-    ///     event.matched_route().unwrap_or("?").to_owned()
-    /// });
-    /// let req = h3rs::http::Request::builder().uri("/users/7").body(Body::empty()).unwrap();
-    /// let body = app.handle(req).await.into_body().collect().await.unwrap().to_bytes();
-    /// assert_eq!(body, "/users/:id");
-    /// # }
-    /// ```
+    /// Group metrics and logs by it rather than by the path, which varies with each parameter value.
     pub fn matched_route(&self) -> Option<&str> {
         self.pattern.as_deref()
     }
 
     /// The route parameters: `:name`, `**:name`, and `_0`, `_1`... for `*`, `_` for `**`.
-    ///
-    /// ```
-    /// # async fn demo() {
-    /// use h3rs::{H3, H3Event};
-    /// let app = H3::new().get("/users/:id", |event: H3Event| async move {
-    ///     event.params().get("id").unwrap_or_default().to_string()
-    /// });
-    /// # let _ = app;
-    /// # }
-    /// ```
     pub fn params(&self) -> &Params {
         &self.params
     }
@@ -340,7 +224,8 @@ impl H3Event {
             .map_err(|e| HttpError::bad_request(format!("Invalid query: {e}")))
     }
 
-    /// App-wide state of type `T`, given to [`H3::state`](crate::H3::state).
+    /// State of type `T`, given to [`H3::state`](crate::H3::state): of the mounted app that has
+    /// the matched route if it has one of that type, else of the app it was mounted on.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -364,15 +249,6 @@ impl H3Event {
 
     /// Per-request typed context (H3's `event.context`): middleware puts
     /// values in, handlers read them.
-    ///
-    /// ```
-    /// # fn demo(mut event: h3rs::H3Event) {
-    /// #[derive(Clone)]
-    /// struct User(String);
-    /// event.context_mut().insert(User("ada".into()));
-    /// assert_eq!(event.context().get::<User>().unwrap().0, "ada");
-    /// # }
-    /// ```
     pub fn context(&self) -> &Extensions {
         &self.context
     }
@@ -404,12 +280,6 @@ impl H3Event {
 
     /// The app's pub/sub hub: publish to WebSocket peers (and SSE streams)
     /// from any handler.
-    ///
-    /// ```
-    /// # fn demo(event: &h3rs::H3Event) {
-    /// event.hub().publish("news", "a request came in");
-    /// # }
-    /// ```
     pub fn hub(&self) -> &Hub {
         &self.hub
     }
@@ -438,38 +308,14 @@ impl H3Event {
 
     /// The address of the client, when served by [`serve`](fn@crate::serve).
     ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{Body, H3, H3Event};
-    /// use http_body_util::BodyExt;
-    /// let app = H3::new().get("/", |event: H3Event| async move {
-    ///     event.remote_addr().map_or("no socket".to_owned(), |addr| addr.ip().to_string())
-    /// });
-    /// // `handle` serves without a socket, so there is no client address.
-    /// let res = app.handle(h3rs::Request::new(Body::empty())).await;
-    /// assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "no socket");
-    /// # }
-    /// ```
+    /// `None` under [`H3::handle`](crate::H3::handle), which serves without a socket.
     pub fn remote_addr(&self) -> Option<SocketAddr> {
         self.connection.as_ref().map(|c| c.remote)
     }
 
     /// The body limit that applies to this request, in bytes.
     ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{Body, H3, H3Event};
-    /// use http_body_util::BodyExt;
-    /// let app = H3::new()
-    ///     .body_limit(64 * 1024)
-    ///     .get("/limit", |event: H3Event| async move { event.body_limit().to_string() });
-    /// let req = h3rs::http::Request::builder().uri("/limit").body(Body::empty()).unwrap();
-    /// let body = app.handle(req).await.into_body().collect().await.unwrap().to_bytes();
-    /// assert_eq!(body, "65536");
-    /// # }
-    /// ```
+    /// The app's [`H3::body_limit`](crate::H3::body_limit) (of the mounted app that has the route, if it set one), unless the server's [`ServeOptions::body_limit`](crate::ServeOptions::body_limit) overrides it.
     pub fn body_limit(&self) -> usize {
         match self.connection.as_ref().and_then(|c| c.body_limit) {
             Some(limit) => limit,
