@@ -33,12 +33,11 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// response costs no allocation beyond its bytes; anything else (hyper's
 /// incoming body, a stream) is boxed.
 ///
-/// ```
-/// use h3rs::Body;
-/// let empty = Body::empty();
-/// let text = Body::from("hello");
-/// # let _ = (empty, text);
-/// ```
+/// Make one with [`Body::empty`], with `From` a `&'static str`, `String`,
+/// `Vec<u8>`, `&'static [u8]`, [`Bytes`] or `()`, with
+/// [`Body::from_stream`] for chunks produced over time, or with
+/// [`Body::new`] for any other [`http_body::Body`]. Handlers rarely need it:
+/// returning any [`IntoResponse`](crate::IntoResponse) type builds it.
 pub struct Body(Inner);
 
 enum Inner {
@@ -49,22 +48,15 @@ enum Inner {
 }
 
 impl Body {
-    /// A body with no bytes.
-    ///
-    /// ```
-    /// use http_body::Body as _;
-    /// assert!(h3rs::Body::empty().is_end_stream());
-    /// ```
+    /// A body with no bytes; it allocates nothing, and is also what
+    /// `Body::default()`, `Body::from(())` and an empty [`Bytes`] give.
     pub fn empty() -> Self {
         Body(Inner::Full(None))
     }
 
-    /// Wraps any [`http_body::Body`] of [`Bytes`], such as hyper's incoming body.
-    ///
-    /// ```
-    /// let body = h3rs::Body::new(http_body_util::Full::new(bytes::Bytes::from("hi")));
-    /// # let _ = body;
-    /// ```
+    /// Wraps any [`http_body::Body`] of [`Bytes`] whose error converts into a
+    /// [`BoxError`], boxing it. Hyper's incoming body has a `From` of its own
+    /// that avoids the box.
     pub fn new<B>(body: B) -> Self
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -74,16 +66,9 @@ impl Body {
     }
 
     /// A streaming body: each item of `stream` is written (and flushed by
-    /// hyper) as soon as it is produced; an error aborts the response.
-    ///
-    /// ```
-    /// let chunks = futures_util::stream::iter(vec![
-    ///     Ok::<_, std::io::Error>("a"),
-    ///     Ok("b"),
-    /// ]);
-    /// let body = h3rs::Body::from_stream(chunks);
-    /// # let _ = body;
-    /// ```
+    /// hyper) as soon as it is produced; an error aborts the response. As a
+    /// response, [`StreamBody`](crate::StreamBody) does the same and sets a
+    /// content type.
     pub fn from_stream<S, T, E>(stream: S) -> Self
     where
         S: Stream<Item = Result<T, E>> + Send + 'static,

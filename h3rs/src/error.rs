@@ -18,51 +18,36 @@ use crate::response::{IntoResponse, Response};
 /// [`HttpError::internal`] is logged with its cause and answers a 500 whose
 /// body hides the cause, so internals never reach a client.
 ///
+/// Return it as the `Err` of a handler's `Result`:
+///
 /// ```
-/// use h3rs::{HttpError, StatusCode};
-/// let err = HttpError::new(StatusCode::CONFLICT, "name taken")
-///     .with_data(serde_json::json!({ "name": "ada" }));
-/// assert_eq!(err.status, StatusCode::CONFLICT);
+/// use h3rs::{HttpError, IntoResponse, Json, StatusCode};
+///
+/// fn create_user(name: &str) -> Result<Json<serde_json::Value>, HttpError> {
+///     if name == "ada" {
+///         return Err(HttpError::new(StatusCode::CONFLICT, "name taken")
+///             .with_data(serde_json::json!({ "name": name })));
+///     }
+///     Ok(Json(serde_json::json!({ "name": name })))
+/// }
+///
+/// let res = create_user("ada").into_response();
+/// assert_eq!(res.status(), StatusCode::CONFLICT);
+/// assert_eq!(res.headers()["content-type"], "application/json");
 /// ```
 #[derive(Debug)]
 pub struct HttpError {
-    /// The response status.
-    ///
-    /// ```
-    /// use h3rs::{HttpError, IntoResponse, StatusCode};
-    /// let mut err = HttpError::bad_request("quota exceeded");
-    /// err.status = StatusCode::TOO_MANY_REQUESTS;
-    /// assert_eq!(err.into_response().status(), 429);
-    /// ```
+    /// The response status, also rendered as `status` and `statusText` in the
+    /// body. Assign it to answer a code that has no constructor of its own.
     pub status: StatusCode,
-    /// The message shown to the client.
-    ///
-    /// ```
-    /// let err = h3rs::HttpError::not_found("no user 7");
-    /// assert_eq!(err.message, "no user 7");
-    /// assert!(err.to_json().contains(r#""message":"no user 7""#));
-    /// ```
+    /// The message shown to the client, rendered as `message` in the body.
     pub message: String,
-    /// Extra JSON shown to the client under `data`.
-    ///
-    /// ```
-    /// let err = h3rs::HttpError::bad_request("invalid form")
-    ///     .with_data(serde_json::json!({ "email": "required" }));
-    /// assert_eq!(err.data.as_ref().unwrap()["email"], "required");
-    /// assert!(err.to_json().ends_with(r#""data":{"email":"required"}}"#));
-    /// ```
+    /// Extra JSON shown to the client under `data` (set it with
+    /// [`HttpError::with_data`]); when `None` the body has no `data` key.
     pub data: Option<serde_json::Value>,
     /// Extra response headers (for example `Allow` on a 405). A list rather
-    /// than a `HeaderMap` keeps `Result<T, HttpError>` small.
-    ///
-    /// ```
-    /// use h3rs::header::{HeaderValue, WWW_AUTHENTICATE};
-    /// use h3rs::{HttpError, IntoResponse};
-    /// let err = HttpError::unauthorized("log in first")
-    ///     .with_header(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-    /// assert_eq!(err.headers.len(), 1);
-    /// assert_eq!(err.into_response().headers()[WWW_AUTHENTICATE], "Bearer");
-    /// ```
+    /// than a `HeaderMap` keeps `Result<T, HttpError>` small. See
+    /// [`HttpError::with_header`].
     pub headers: Vec<(HeaderName, HeaderValue)>,
     cause: Option<BoxError>,
 }
@@ -78,12 +63,8 @@ struct ErrorBody<'a> {
 }
 
 impl HttpError {
-    /// An error with a status and a message for the client.
-    ///
-    /// ```
-    /// let err = h3rs::HttpError::new(h3rs::StatusCode::FORBIDDEN, "members only");
-    /// assert_eq!(err.message, "members only");
-    /// ```
+    /// An error with a status and a message for the client, without `data`
+    /// or extra headers.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
         HttpError {
             status,
@@ -94,51 +75,41 @@ impl HttpError {
         }
     }
 
-    /// A 400 Bad Request.
-    ///
-    /// ```
-    /// assert_eq!(h3rs::HttpError::bad_request("no").status, 400);
-    /// ```
+    /// A 400 Bad Request, as [`HttpError::new`] with that status.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 
-    /// A 401 Unauthorized.
-    ///
-    /// ```
-    /// assert_eq!(h3rs::HttpError::unauthorized("log in").status, 401);
-    /// ```
+    /// A 401 Unauthorized, as [`HttpError::new`] with that status.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, message)
     }
 
-    /// A 403 Forbidden.
-    ///
-    /// ```
-    /// assert_eq!(h3rs::HttpError::forbidden("no").status, 403);
-    /// ```
+    /// A 403 Forbidden, as [`HttpError::new`] with that status.
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, message)
     }
 
-    /// A 404 Not Found.
-    ///
-    /// ```
-    /// assert_eq!(h3rs::HttpError::not_found("gone").status, 404);
-    /// ```
+    /// A 404 Not Found, as [`HttpError::new`] with that status.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)
     }
 
     /// A 500 for an unexpected failure: `cause` is logged through `tracing`
     /// when the response is rendered, and the client sees only
-    /// "Internal Server Error".
+    /// "Internal Server Error". The cause stays readable in code through
+    /// [`HttpError::cause`] and [`std::error::Error::source`].
     ///
     /// ```
-    /// let io = std::io::Error::other("disk on fire");
-    /// let err = h3rs::HttpError::internal(io);
-    /// assert_eq!(err.status, 500);
-    /// assert_eq!(err.message, "Internal Server Error");
+    /// use h3rs::{HttpError, IntoResponse, RenderedError};
+    ///
+    /// let err = HttpError::internal(std::io::Error::other("disk on fire"));
+    /// assert_eq!(err.to_json(), r#"{"status":500,"statusText":"Internal Server Error","message":"Internal Server Error"}"#);
+    ///
+    /// // Middleware and `on_error` hooks still see the cause; the client does not.
+    /// let res = err.into_response();
+    /// let RenderedError(err) = res.extensions().get::<RenderedError>().unwrap();
+    /// assert_eq!(err.cause().unwrap().to_string(), "disk on fire");
     /// ```
     pub fn internal(cause: impl Into<BoxError>) -> Self {
         let mut err = Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
@@ -146,45 +117,43 @@ impl HttpError {
         err
     }
 
-    /// Attaches JSON shown to the client under `data`.
-    ///
-    /// ```
-    /// let err = h3rs::HttpError::bad_request("invalid").with_data(serde_json::json!([1]));
-    /// assert!(err.data.is_some());
-    /// ```
+    /// Attaches JSON shown to the client under `data`, replacing any set
+    /// before; see [`HttpError::to_json`] for where it lands.
     pub fn with_data(mut self, data: serde_json::Value) -> Self {
         self.data = Some(data);
         self
     }
 
-    /// Adds a response header.
-    ///
-    /// ```
-    /// use h3rs::header::RETRY_AFTER;
-    /// let err = h3rs::HttpError::new(h3rs::StatusCode::SERVICE_UNAVAILABLE, "busy")
-    ///     .with_header(RETRY_AFTER, h3rs::header::HeaderValue::from_static("5"));
-    /// assert_eq!(err.headers[0].1, "5");
-    /// ```
+    /// Adds a response header, such as `Retry-After` on a 503 or
+    /// `WWW-Authenticate` on a 401. Headers are appended, so calling it twice
+    /// with one name sends both values.
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
         self
     }
 
-    /// The hidden cause of an internal error, if any.
-    ///
-    /// ```
-    /// let err = h3rs::HttpError::internal("boom");
-    /// assert_eq!(err.cause().unwrap().to_string(), "boom");
-    /// ```
+    /// The hidden cause of an error built with [`HttpError::internal`];
+    /// `None` for every other error.
     pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         self.cause.as_deref()
     }
 
-    /// The JSON body as H3 renders it.
+    /// The JSON body as H3 renders it: `status`, `statusText` (empty for a
+    /// status without a canonical reason), `message`, then `data` if set.
     ///
     /// ```
-    /// let body = h3rs::HttpError::not_found("nope").to_json();
+    /// use h3rs::HttpError;
+    ///
+    /// let body = HttpError::not_found("nope").to_json();
     /// assert_eq!(body, r#"{"status":404,"statusText":"Not Found","message":"nope"}"#);
+    ///
+    /// let body = HttpError::bad_request("invalid form")
+    ///     .with_data(serde_json::json!({ "email": "required" }))
+    ///     .to_json();
+    /// assert_eq!(
+    ///     body,
+    ///     r#"{"status":400,"statusText":"Bad Request","message":"invalid form","data":{"email":"required"}}"#
+    /// );
     /// ```
     pub fn to_json(&self) -> String {
         let body = ErrorBody {
@@ -227,13 +196,6 @@ impl std::error::Error for HttpError {
 pub struct RenderedError(
     /// The error, in an `Arc` because response extensions must be `Clone`
     /// and an error with its cause is not.
-    ///
-    /// ```
-    /// use h3rs::{HttpError, IntoResponse, RenderedError};
-    /// let res = HttpError::not_found("gone").into_response();
-    /// let rendered = res.extensions().get::<RenderedError>().unwrap();
-    /// assert_eq!(rendered.0.status, 404);
-    /// ```
     pub Arc<HttpError>,
 );
 

@@ -26,8 +26,7 @@ use crate::response::{IntoResponse, Response};
 ///     res
 /// }
 ///
-/// let app = H3::new().middleware(timing);
-/// # let _ = app;
+/// let app = H3::new().middleware(timing).get("/", |_: H3Event| async { "hi" });
 /// ```
 pub trait Middleware: Send + Sync + 'static {
     /// Handles the event, calling `next` to go on.
@@ -124,25 +123,10 @@ impl Next {
         }
     }
 
-    /// Runs the remaining middleware and the handler.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{H3, H3Event, Next};
-    ///
-    /// // Whatever the handler answered, it must not be cached.
-    /// let app = H3::new()
-    ///     .middleware(|event: H3Event, next: Next| async move {
-    ///         let mut res = next.run(event).await;
-    ///         res.headers_mut().insert("cache-control", "no-store".parse().unwrap());
-    ///         res
-    ///     })
-    ///     .get("/", |_: H3Event| async { "fresh" });
-    /// let res = app.handle(h3rs::Request::new(h3rs::Body::empty())).await;
-    /// assert_eq!(res.headers()["cache-control"], "no-store");
-    /// # }
-    /// ```
+    /// Runs the remaining middleware whose scope covers the request, in the
+    /// order they were added, then the handler, or the router's error (404,
+    /// 405, 426) when no route matched. It consumes `self`, so the rest of
+    /// the pipeline runs at most once. See [`Middleware`] for an example.
     pub async fn run(mut self, event: H3Event) -> Response {
         while let Some(entry) = self.chain.get(self.index) {
             self.index += 1;

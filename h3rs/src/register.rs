@@ -19,7 +19,7 @@ use crate::app::H3;
 /// }
 ///
 /// let app = H3::new().register(Health);
-/// # let _ = app;
+/// assert_eq!(app.routes().collect::<Vec<_>>(), [(Some(&h3rs::Method::GET), "/health")]);
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be registered on an app",
@@ -29,16 +29,9 @@ use crate::app::H3;
 pub trait Register {
     /// Adds `self` to `app`.
     ///
-    /// [`H3::register`](crate::H3::register) calls it; a closure registers
-    /// anything by hand:
-    ///
-    /// ```
-    /// use h3rs::{H3, H3Event, Register};
-    ///
-    /// let health = |app: H3| app.get("/health", |_: H3Event| async { "ok" });
-    /// let app = health.register(H3::new());
-    /// assert_eq!(app.routes().collect::<Vec<_>>(), [(Some(&h3rs::Method::GET), "/health")]);
-    /// ```
+    /// [`H3::register`](crate::H3::register) calls it; call that rather than
+    /// this, so that registrations chain. A closure `|app: H3| app.get(...)`
+    /// implements it too, for one-off registrations without a type.
     fn register(self, app: H3) -> H3;
 }
 
@@ -69,7 +62,7 @@ type Registration = Box<dyn FnOnce(H3) -> H3 + Send>;
 ///
 /// let api: h3rs::Routes = h3rs::routes![users];
 /// let app = H3::new().mount("/api", api);
-/// # let _ = app;
+/// assert!(app.routes().any(|(_, pattern)| pattern == "/api/users"));
 /// ```
 #[derive(Default)]
 pub struct Routes {
@@ -77,18 +70,13 @@ pub struct Routes {
 }
 
 impl Routes {
-    /// An empty group.
-    ///
-    /// ```
-    /// use h3rs::{H3, Routes};
-    /// let app = H3::new().mount("/api", Routes::new());
-    /// assert_eq!(app.routes().count(), 0);
-    /// ```
+    /// An empty group, to fill with [`Routes::with`]; registering it adds
+    /// nothing.
     pub fn new() -> Self {
         Routes::default()
     }
 
-    /// Adds an item to the group.
+    /// Adds an item to the group; items register in the order they were added.
     ///
     /// ```
     /// use h3rs::prelude::*;

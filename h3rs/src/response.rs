@@ -31,11 +31,27 @@ pub type Response = http::Response<Body>;
 
 /// Anything a handler may return.
 ///
+/// Text is `text/plain; charset=utf-8`, bytes are
+/// `application/octet-stream`, `()` is a 204, `None` a 404 and an `Err` its
+/// error's response. A tuple sets a status, headers (a [`HeaderMap`] or an
+/// array of pairs) or both, status first, before the body:
+///
 /// ```
-/// use h3rs::{IntoResponse, StatusCode};
-/// let res = (StatusCode::CREATED, "made").into_response();
+/// use h3rs::{IntoResponse, Json, StatusCode};
+///
+/// let res = (
+///     StatusCode::CREATED,
+///     [("location", "/users/7")],
+///     Json(serde_json::json!({ "id": 7 })),
+/// )
+///     .into_response();
 /// assert_eq!(res.status(), StatusCode::CREATED);
-/// assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
+/// assert_eq!(res.headers()["location"], "/users/7");
+/// assert_eq!(res.headers()["content-type"], "application/json");
+///
+/// let missing: Option<&str> = None;
+/// assert_eq!(missing.into_response().status(), StatusCode::NOT_FOUND);
+/// assert_eq!(().into_response().status(), StatusCode::NO_CONTENT);
 /// ```
 pub trait IntoResponse {
     /// Builds the response.
@@ -207,22 +223,12 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
     }
 }
 
-/// An HTML response (`text/html; charset=utf-8`).
-///
-/// ```
-/// use h3rs::{Html, IntoResponse};
-/// let res = Html("<h1>hi</h1>").into_response();
-/// assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
-/// ```
+/// An HTML response (`text/html; charset=utf-8`): return `Html(markup)`
+/// from a handler, where the markup is a `&'static str`, a `String` or any
+/// other type that converts into a [`Body`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Html<T>(
-    /// The markup: anything that converts into a [`Body`].
-    ///
-    /// ```
-    /// use h3rs::Html;
-    /// let page = Html(format!("<p>{} items</p>", 3));
-    /// assert_eq!(page.0, "<p>3 items</p>");
-    /// ```
+    /// The markup, sent as is: escaping it is up to the caller.
     pub T,
 );
 
@@ -234,27 +240,22 @@ impl<T: Into<Body>> IntoResponse for Html<T> {
 
 /// JSON in and out: as a response it serializes `T` (`application/json`);
 /// as an extractor it parses the request body (see [`FromEvent`](crate::FromEvent)).
+/// A value that fails to serialize answers a logged 500.
 ///
 /// ```
-/// use h3rs::{IntoResponse, Json};
-/// let res = Json(serde_json::json!({ "ok": true })).into_response();
-/// assert_eq!(res.headers()["content-type"], "application/json");
+/// use h3rs::prelude::*;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Point { x: i64, y: i64 }
+///
+/// #[post("/sum")]
+/// async fn sum(Json(point): Json<Point>) -> Json<i64> {
+///     Json(point.x + point.y)
+/// }
 /// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Json<T>(
     /// The value: serialized as a response, parsed as an extractor.
-    ///
-    /// ```
-    /// use h3rs::prelude::*;
-    ///
-    /// #[derive(serde::Deserialize)]
-    /// struct Point { x: i64, y: i64 }
-    ///
-    /// #[post("/sum")]
-    /// async fn sum(Json(point): Json<Point>) -> Json<i64> {
-    ///     Json(point.x + point.y)
-    /// }
-    /// ```
     pub T,
 );
 
@@ -267,7 +268,8 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
-/// A redirect: `Location` plus a 3xx status.
+/// A redirect: `Location` plus a 3xx status, with an empty body. A location
+/// that is not a valid header value answers a logged 500.
 ///
 /// ```
 /// use h3rs::{IntoResponse, Redirect};
@@ -282,52 +284,31 @@ pub struct Redirect {
 }
 
 impl Redirect {
-    /// 302 Found, as H3's `redirect` does by default.
-    ///
-    /// ```
-    /// use h3rs::{IntoResponse, Redirect};
-    /// let res = Redirect::to("https://example.com/").into_response();
-    /// assert_eq!(res.status(), 302);
-    /// assert_eq!(res.headers()["location"], "https://example.com/");
-    /// ```
+    /// 302 Found, as H3's `redirect` does by default. `location` is sent as
+    /// given: a path (`/login`) or an absolute URL.
     pub fn to(location: impl Into<String>) -> Self {
         Self::with_status(StatusCode::FOUND, location)
     }
 
     /// 303 See Other: after a POST, go GET this.
-    ///
-    /// ```
-    /// assert_eq!(h3rs::IntoResponse::into_response(h3rs::Redirect::see_other("/")).status(), 303);
-    /// ```
     pub fn see_other(location: impl Into<String>) -> Self {
         Self::with_status(StatusCode::SEE_OTHER, location)
     }
 
-    /// 307 Temporary Redirect: same method, same body.
-    ///
-    /// ```
-    /// assert_eq!(h3rs::IntoResponse::into_response(h3rs::Redirect::temporary("/")).status(), 307);
-    /// ```
+    /// 307 Temporary Redirect: the client repeats the same method with the
+    /// same body, unlike with a 302 or a 303.
     pub fn temporary(location: impl Into<String>) -> Self {
         Self::with_status(StatusCode::TEMPORARY_REDIRECT, location)
     }
 
-    /// 308 Permanent Redirect.
-    ///
-    /// ```
-    /// assert_eq!(h3rs::IntoResponse::into_response(h3rs::Redirect::permanent("/")).status(), 308);
-    /// ```
+    /// 308 Permanent Redirect: as [`Redirect::temporary`], and clients may
+    /// remember it.
     pub fn permanent(location: impl Into<String>) -> Self {
         Self::with_status(StatusCode::PERMANENT_REDIRECT, location)
     }
 
-    /// Any status (meant for 3xx).
-    ///
-    /// ```
-    /// use h3rs::{Redirect, StatusCode};
-    /// let r = Redirect::with_status(StatusCode::MOVED_PERMANENTLY, "/new");
-    /// # let _ = r;
-    /// ```
+    /// Any status, such as 301 Moved Permanently. It is meant for 3xx but not
+    /// checked: another status still gets the `Location` header.
     pub fn with_status(status: StatusCode, location: impl Into<String>) -> Self {
         Redirect {
             status,
@@ -350,23 +331,23 @@ impl IntoResponse for Redirect {
 }
 
 /// A streaming response from any `Stream` of byte chunks
-/// (`application/octet-stream` unless you set another type).
+/// (`application/octet-stream` unless you set another type). Each chunk is
+/// sent as soon as the stream yields it; see [`Body::from_stream`].
 ///
 /// ```
 /// use h3rs::{IntoResponse, StreamBody};
-/// let chunks = futures_util::stream::iter(["a", "b"].map(Ok::<_, std::io::Error>));
-/// let res = StreamBody(chunks).into_response();
-/// assert_eq!(res.status(), 200);
+///
+/// let lines = (1..=3).map(|n| Ok::<_, std::io::Error>(format!("line {n}\n")));
+/// let res = (
+///     [("content-type", "text/plain; charset=utf-8")],
+///     StreamBody(futures_util::stream::iter(lines)),
+/// )
+///     .into_response();
+/// assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
 /// ```
 pub struct StreamBody<S>(
-    /// The stream of chunks; an `Err` aborts the response mid-way.
-    ///
-    /// ```
-    /// use h3rs::{IntoResponse, StreamBody};
-    /// let lines = (1..=3).map(|n| Ok::<_, std::io::Error>(format!("line {n}\n")));
-    /// let res = StreamBody(futures_util::stream::iter(lines)).into_response();
-    /// assert_eq!(res.headers()["content-type"], "application/octet-stream");
-    /// ```
+    /// The stream of chunks. An `Err` aborts the response mid-way: the
+    /// status is already sent, so the client sees a cut-off body.
     pub S,
 );
 

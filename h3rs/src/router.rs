@@ -553,21 +553,9 @@ pub(crate) fn join_pattern(prefix: &str, pattern: &str) -> String {
 }
 
 impl Params {
-    /// Returns the value of the param called `name`, if the route has one.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{Body, H3, H3Event};
-    /// use http_body_util::BodyExt;
-    /// let app = H3::new().get("/users/:id", |event: H3Event| async move {
-    ///     format!("{:?} {:?}", event.params().get("id"), event.params().get("name"))
-    /// });
-    /// let req = h3rs::http::Request::builder().uri("/users/7").body(Body::empty()).unwrap();
-    /// let body = app.handle(req).await.into_body().collect().await.unwrap().to_bytes();
-    /// assert_eq!(body, r#"Some("7") None"#);
-    /// # }
-    /// ```
+    /// Returns the percent-decoded value of the param called `name`, or
+    /// `None` when the route's pattern has no such param. Unnamed segments
+    /// are found as `_0`, `_1`, ... and a bare `**` as `_`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()
@@ -575,61 +563,19 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Iterates over `(name, value)` pairs in pattern order.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{Body, H3, H3Event};
-    /// use http_body_util::BodyExt;
-    /// // Every param of any route, as JSON, without knowing their names.
-    /// let app = H3::new().get("/:org/:repo", |event: H3Event| async move {
-    ///     let map: serde_json::Map<_, _> =
-    ///         event.params().iter().map(|(k, v)| (k.to_owned(), v.into())).collect();
-    ///     h3rs::Json(map)
-    /// });
-    /// let req = h3rs::http::Request::builder().uri("/rust-lang/rust").body(Body::empty());
-    /// let body = app.handle(req.unwrap()).await.into_body().collect().await.unwrap().to_bytes();
-    /// assert_eq!(body, r#"{"org":"rust-lang","repo":"rust"}"#);
-    /// # }
-    /// ```
+    /// Iterates over `(name, value)` pairs in pattern order, for code that
+    /// handles the params of any route without knowing their names.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.pairs.iter().map(|(n, v)| (n.as_ref(), v.as_str()))
     }
 
-    /// Number of captured params.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{Body, H3, H3Event};
-    /// use http_body_util::BodyExt;
-    /// let app = H3::new().get("/a/:x/:y", |event: H3Event| async move {
-    ///     event.params().len().to_string()
-    /// });
-    /// let req = h3rs::http::Request::builder().uri("/a/1/2").body(Body::empty()).unwrap();
-    /// let body = app.handle(req).await.into_body().collect().await.unwrap().to_bytes();
-    /// assert_eq!(body, "2");
-    /// # }
-    /// ```
+    /// Number of captured params: one per param of the matched pattern.
     pub fn len(&self) -> usize {
         self.pairs.len()
     }
 
-    /// True when the route captured no params.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use h3rs::{Body, H3, H3Event};
-    /// use http_body_util::BodyExt;
-    /// let app = H3::new().get("/", |event: H3Event| async move {
-    ///     event.params().is_empty().to_string()
-    /// });
-    /// let body = app.handle(h3rs::Request::new(Body::empty())).await.into_body().collect().await;
-    /// assert_eq!(body.unwrap().to_bytes(), "true");
-    /// # }
-    /// ```
+    /// True when the route captured no params, as for a pattern without
+    /// `:name`, `*` or `**`.
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
     }
@@ -655,15 +601,8 @@ impl Params {
 }
 
 impl PatternError {
-    /// The pattern that was rejected.
-    /// Code that handles a `PatternError` can name the offending pattern:
-    ///
-    /// ```
-    /// fn report(err: &h3rs::PatternError) -> String {
-    ///     format!("route {} skipped: {err}", err.pattern())
-    /// }
-    /// # let _ = report;
-    /// ```
+    /// The pattern that was rejected. The `Display` message already quotes
+    /// it; this is for code that reports it on its own.
     pub fn pattern(&self) -> &str {
         &self.pattern
     }

@@ -20,14 +20,20 @@ use crate::shutdown::Shutdown;
 /// How to serve: address, limits, shutdown.
 ///
 /// [`ServeOptions::from_env`] reads `HOST` (default `127.0.0.1`) and `PORT`
-/// (default 3000); the setters override them in code.
+/// (default 3000); the setters override them in code. Pass the options to
+/// [`serve_with`] or [`Server::bind`]:
 ///
-/// ```
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
 /// use std::time::Duration;
-/// let options = h3rs::ServeOptions::from_env()
+/// use h3rs::{H3, H3Event, ServeOptions};
+///
+/// let app = H3::new().get("/", |_: H3Event| async { "hi" });
+/// let options = ServeOptions::from_env()
 ///     .port(8080)
 ///     .grace_period(Duration::from_secs(5));
-/// # let _ = options;
+/// h3rs::serve_with(app, options).await
+/// # }
 /// ```
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
@@ -58,16 +64,10 @@ impl Default for ServeOptions {
 }
 
 impl ServeOptions {
-    /// Defaults, with the address from `HOST` and `PORT` when they are set.
-    ///
-    /// ```
-    /// // In a container, listen on every interface unless HOST says otherwise.
-    /// let options = match std::env::var("HOST") {
-    ///     Ok(_) => h3rs::ServeOptions::from_env(),
-    ///     Err(_) => h3rs::ServeOptions::from_env().host("0.0.0.0"),
-    /// };
-    /// # let _ = options;
-    /// ```
+    /// The defaults, with the address from `HOST` and `PORT` when they are
+    /// set. An empty `HOST`, or a `PORT` that is not a number from 0 to 65535,
+    /// is ignored and keeps the default; nothing else is read from the
+    /// environment.
     pub fn from_env() -> Self {
         let mut options = ServeOptions::default();
         if let Ok(host) = std::env::var("HOST") {
@@ -81,100 +81,62 @@ impl ServeOptions {
         options
     }
 
-    /// The interface to bind (`127.0.0.1`, `0.0.0.0`, `::1`...).
-    ///
-    /// ```
-    /// // Reachable from other machines, not only from this one.
-    /// let options = h3rs::ServeOptions::default().host("0.0.0.0");
-    /// # let _ = options;
-    /// ```
+    /// The interface to bind (`127.0.0.1`, `0.0.0.0`, `::1`...) or a host
+    /// name to resolve. The default, `127.0.0.1`, is reachable only from this
+    /// machine; in a container, bind `0.0.0.0`.
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.host = host.into();
         self
     }
 
-    /// The port to bind; 0 picks a free one (see [`Server::local_addr`]).
-    ///
-    /// ```no_run
-    /// # async fn demo() -> std::io::Result<()> {
-    /// use h3rs::{H3, ServeOptions, Server};
-    /// // Port 0 lets tests run side by side without clashing.
-    /// let server = Server::bind(H3::new(), ServeOptions::default().port(0)).await?;
-    /// assert_ne!(server.local_addr().port(), 0);
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The port to bind (default 3000); 0 picks a free one, which
+    /// [`Server::local_addr`] then reports, so that tests can run side by side.
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
         self
     }
 
     /// How long a client may take to send a request head (default 10 s):
-    /// a slowloris client is disconnected after it.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// // Behind a proxy that already buffers request heads, a short wait suffices.
-    /// let options = h3rs::ServeOptions::default().header_read_timeout(Duration::from_secs(2));
-    /// # let _ = options;
-    /// ```
+    /// a slowloris client is disconnected after it. Applies to HTTP/1; behind
+    /// a proxy that buffers request heads, a short timeout suffices.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
         self
     }
 
     /// The largest request head in bytes (default 16 KiB, at least 8 KiB);
-    /// a larger one is answered 431.
-    ///
-    /// ```
-    /// // Room for large cookies and bearer tokens.
-    /// let options = h3rs::ServeOptions::default().max_header_size(64 * 1024);
-    /// # let _ = options;
-    /// ```
+    /// a larger one is answered 431. A smaller value is raised to 8 KiB. Raise
+    /// it for large cookies or bearer tokens.
     pub fn max_header_size(mut self, bytes: usize) -> Self {
         self.max_header_size = bytes.max(8192);
         self
     }
 
-    /// The most header fields in a request (default 100); more is a 431.
-    ///
-    /// ```
-    /// let options = h3rs::ServeOptions::default().max_headers(50);
-    /// # let _ = options;
-    /// ```
+    /// The most header fields in an HTTP/1 request (default 100); more is a 431.
     pub fn max_headers(mut self, count: usize) -> Self {
         self.max_headers = count;
         self
     }
 
     /// How long shutdown waits for in-flight requests, WebSocket peers and
-    /// streams before exiting anyway (default 10 s).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// // Orchestrators usually kill after 30 s; finish before that.
-    /// let options = h3rs::ServeOptions::from_env().grace_period(Duration::from_secs(25));
-    /// # let _ = options;
-    /// ```
+    /// streams before exiting anyway (default 10 s). Keep it below the time
+    /// your orchestrator waits between SIGTERM and SIGKILL (often 30 s).
     pub fn grace_period(mut self, grace: Duration) -> Self {
         self.grace_period = grace;
         self
     }
 
-    /// A request body limit for every route, overriding the app's
-    /// ([`H3::body_limit`]).
-    ///
-    /// ```
-    /// // One limit for the whole server, whatever each app says.
-    /// let options = h3rs::ServeOptions::from_env().body_limit(10 * 1024 * 1024);
-    /// # let _ = options;
-    /// ```
+    /// A request body limit in bytes for every route, overriding the app's
+    /// ([`H3::body_limit`]) and those of mounted apps. Unset by default, so
+    /// each app's own limit applies.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = Some(bytes);
         self
     }
 
     /// Whether Ctrl-C and SIGTERM start a graceful shutdown (default true).
+    /// Turn it off when the embedding program owns the signals, and trigger
+    /// the [`Server::shutdown`] signal yourself:
     ///
     /// ```no_run
     /// # async fn demo() -> std::io::Result<()> {
@@ -205,10 +167,11 @@ impl ServeOptions {
 /// let server = Server::bind(H3::new(), ServeOptions::default().port(0)).await?;
 /// let addr = server.local_addr();
 /// let shutdown = server.shutdown();
-/// tokio::spawn(server.run());
-/// // ... talk to `addr` ...
+/// let running = tokio::spawn(server.run());
+/// println!("talk to http://{addr}/");
+/// // ...
 /// shutdown.trigger();
-/// # let _ = addr; Ok(())
+/// running.await.expect("server task panicked")
 /// # }
 /// ```
 pub struct Server {
@@ -219,16 +182,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds the listener.
-    ///
-    /// ```no_run
-    /// # async fn demo() -> std::io::Result<()> {
-    /// use h3rs::{H3, ServeOptions, Server};
-    /// // Binding before running reports a taken port before anything is spawned.
-    /// let server = Server::bind(H3::new(), ServeOptions::from_env()).await?;
-    /// server.run().await
-    /// # }
-    /// ```
+    /// Checks the app with [`H3::check`] and binds the listener, so that a
+    /// taken port or a missing [`State`](crate::State) is reported before
+    /// anything runs. A failed check is an [`io::ErrorKind::InvalidInput`] error.
     pub async fn bind(app: H3, options: ServeOptions) -> io::Result<Server> {
         app.check()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
@@ -241,54 +197,29 @@ impl Server {
         })
     }
 
-    /// The bound address (with the real port when 0 was asked).
-    ///
-    /// ```no_run
-    /// # async fn demo() -> std::io::Result<()> {
-    /// use h3rs::{H3, ServeOptions, Server};
-    /// let server = Server::bind(H3::new(), ServeOptions::default().port(0)).await?;
-    /// let url = format!("http://{}/", server.local_addr());
-    /// # let _ = url;
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The bound address, with the real port when 0 was asked (see
+    /// [`ServeOptions::port`]).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()
             .expect("a bound TCP listener has an address")
     }
 
-    /// The server's shutdown signal: trigger it to shut down gracefully.
-    ///
-    /// ```no_run
-    /// # async fn demo() -> std::io::Result<()> {
-    /// use std::time::Duration;
-    /// use h3rs::{H3, ServeOptions, Server};
-    /// let server = Server::bind(H3::new(), ServeOptions::default()).await?;
-    /// let shutdown = server.shutdown();
-    /// // Serve for a minute, then stop gracefully.
-    /// tokio::spawn(async move {
-    ///     tokio::time::sleep(Duration::from_secs(60)).await;
-    ///     shutdown.trigger();
-    /// });
-    /// server.run().await
-    /// # }
-    /// ```
+    /// The server's shutdown signal, the one handlers see through
+    /// [`H3Event::shutdown`](crate::H3Event::shutdown): call
+    /// [`Shutdown::trigger`] on it to shut down gracefully, as a signal would.
     pub fn shutdown(&self) -> Shutdown {
         self.shutdown.clone()
     }
 
     /// Serves until shutdown, then waits for in-flight work up to the grace period.
     ///
-    /// ```no_run
-    /// # async fn demo() -> std::io::Result<()> {
-    /// use h3rs::{H3, H3Event, ServeOptions, Server};
-    /// let app = H3::new().get("/", |_: H3Event| async { "hi" });
-    /// let server = Server::bind(app, ServeOptions::from_env()).await?;
-    /// println!("listening on {}", server.local_addr());
-    /// server.run().await
-    /// # }
-    /// ```
+    /// Once the [`Shutdown`] fires, the listener closes, each connection
+    /// finishes its current request and closes, and `run` waits for every
+    /// [`ShutdownGuard`](crate::ShutdownGuard) (connections, with any
+    /// response still streaming, and WebSocket peers) up to
+    /// [`ServeOptions::grace_period`]. It then returns `Ok(())` either way,
+    /// logging what was left.
     pub async fn run(self) -> io::Result<()> {
         let Server {
             listener,
@@ -426,24 +357,25 @@ async fn trigger_on_signal(shutdown: Shutdown) {
 }
 
 /// Serves `app` on `HOST`:`PORT` (defaults `127.0.0.1:3000`) until Ctrl-C or
-/// SIGTERM, then shuts down gracefully.
+/// SIGTERM, then shuts down gracefully. See [`serve_with`] to set the
+/// options in code, and [`run`](fn@crate::run) for a whole `main`.
 ///
 /// ```no_run
-/// # async fn demo() -> std::io::Result<()> {
-/// h3rs::serve(h3rs::H3::new()).await
-/// # }
+/// use h3rs::{H3, H3Event};
+///
+/// #[tokio::main]
+/// async fn main() -> std::io::Result<()> {
+///     let app = H3::new().get("/", |_: H3Event| async { "hi" });
+///     h3rs::serve(app).await
+/// }
 /// ```
 pub async fn serve(app: H3) -> io::Result<()> {
     serve_with(app, ServeOptions::from_env()).await
 }
 
-/// Serves `app` with explicit options; logs `Listening on http://HOST:PORT`.
-///
-/// ```no_run
-/// # async fn demo() -> std::io::Result<()> {
-/// h3rs::serve_with(h3rs::H3::new(), h3rs::ServeOptions::from_env().port(4000)).await
-/// # }
-/// ```
+/// Serves `app` with explicit [`ServeOptions`]; logs
+/// `Listening on http://HOST:PORT`. It is [`Server::bind`] then
+/// [`Server::run`].
 pub async fn serve_with(app: H3, options: ServeOptions) -> io::Result<()> {
     let server = Server::bind(app, options).await?;
     tracing::info!("Listening on http://{}", server.local_addr());

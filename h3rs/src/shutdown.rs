@@ -11,19 +11,30 @@ use tokio::sync::watch;
 /// [`Shutdown::trigger`]), stops accepting, and waits for every
 /// [`ShutdownGuard`] to be dropped, up to the grace period. Long-lived work
 /// (an upgraded connection, a stream) takes a guard and listens to
-/// [`Shutdown::triggered`].
+/// [`Shutdown::triggered`]. A handler reaches the server's signal through
+/// [`H3Event::shutdown`](crate::H3Event::shutdown); clones share one signal
+/// and one count.
 ///
 /// ```
-/// # async fn demo() {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use std::time::Duration;
+///
 /// let shutdown = h3rs::Shutdown::new();
+/// // Background work holds a guard, so that shutdown waits for it.
 /// let guard = shutdown.guard();
-/// let waiter = shutdown.clone();
+/// let signal = shutdown.clone();
 /// tokio::spawn(async move {
-///     waiter.triggered().await;
-///     drop(guard); // done cleaning up
+///     signal.triggered().await;
+///     // ... flush what is buffered, say goodbye to the peer ...
+///     drop(guard);
 /// });
+///
+/// // What the server does on Ctrl-C: fire the signal, then wait for the
+/// // guards, but not forever.
 /// shutdown.trigger();
-/// shutdown.idle().await;
+/// let drained = tokio::time::timeout(Duration::from_secs(5), shutdown.idle()).await;
+/// assert!(drained.is_ok());
 /// # }
 /// ```
 #[derive(Clone, Debug)]
@@ -37,15 +48,9 @@ struct Inner {
     active: watch::Sender<usize>,
 }
 
-/// Counts as running work until dropped; see [`Shutdown::guard`].
-///
-/// ```
-/// let shutdown = h3rs::Shutdown::new();
-/// let guard: h3rs::ShutdownGuard = shutdown.guard();
-/// assert_eq!(shutdown.active(), 1);
-/// drop(guard);
-/// assert_eq!(shutdown.active(), 0);
-/// ```
+/// Counts as running work until dropped; see [`Shutdown::guard`]. Move it
+/// into the task it stands for, so that a task that ends early, or panics,
+/// stops counting too.
 #[derive(Debug)]
 pub struct ShutdownGuard {
     inner: Arc<Inner>,
@@ -58,13 +63,9 @@ impl Default for Shutdown {
 }
 
 impl Shutdown {
-    /// A signal that has not fired, with no work running.
-    ///
-    /// ```
-    /// let shutdown = h3rs::Shutdown::new();
-    /// assert!(!shutdown.is_triggered());
-    /// assert_eq!(shutdown.active(), 0);
-    /// ```
+    /// A signal that has not fired, with no work running. The server makes
+    /// its own; make one to drive the same kind of shutdown elsewhere, or
+    /// in a test.
     pub fn new() -> Self {
         Shutdown {
             inner: Arc::new(Inner {
@@ -74,35 +75,15 @@ impl Shutdown {
         }
     }
 
-    /// Fires the signal (idempotent).
-    ///
-    /// ```
-    /// let shutdown = h3rs::Shutdown::new();
-    /// shutdown.trigger();
-    /// shutdown.trigger(); // a second Ctrl-C changes nothing
-    /// assert!(shutdown.is_triggered());
-    /// ```
+    /// Fires the signal, waking every [`Shutdown::triggered`]. Idempotent: a
+    /// second call (a second Ctrl-C) changes nothing, and the signal cannot
+    /// be reset.
     pub fn trigger(&self) {
         self.inner.triggered.send_replace(true);
     }
 
-    /// Whether the signal has fired.
-    ///
-    /// ```
-    /// let shutdown = h3rs::Shutdown::new();
-    /// // A loop that checks between jobs instead of awaiting the signal.
-    /// let mut done = Vec::new();
-    /// for job in ["a", "b", "c"] {
-    ///     if shutdown.is_triggered() {
-    ///         break;
-    ///     }
-    ///     done.push(job);
-    ///     if job == "b" {
-    ///         shutdown.trigger(); // as if Ctrl-C came during job b
-    ///     }
-    /// }
-    /// assert_eq!(done, ["a", "b"]);
-    /// ```
+    /// Whether the signal has fired, for a loop that checks between jobs;
+    /// await [`Shutdown::triggered`] instead to be woken by it.
     pub fn is_triggered(&self) -> bool {
         *self.inner.triggered.borrow()
     }
@@ -134,23 +115,9 @@ impl Shutdown {
         let _ = rx.wait_for(|fired| *fired).await;
     }
 
-    /// Registers running work; the server waits for it on shutdown.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let shutdown = h3rs::Shutdown::new();
-    /// let guard = shutdown.guard();
-    /// let flush = tokio::spawn(async move {
-    ///     // ... write what is buffered ...
-    ///     drop(guard); // now the server may exit
-    /// });
-    /// shutdown.trigger();
-    /// shutdown.idle().await;
-    /// assert_eq!(shutdown.active(), 0);
-    /// # flush.await.unwrap();
-    /// # }
-    /// ```
+    /// Registers running work, until the returned guard is dropped; the
+    /// server waits for it on shutdown, up to its grace period. A guard can
+    /// be taken after the signal fired, and is waited for too.
     pub fn guard(&self) -> ShutdownGuard {
         self.inner.active.send_modify(|n| *n += 1);
         ShutdownGuard {
@@ -158,36 +125,15 @@ impl Shutdown {
         }
     }
 
-    /// How many guards are alive.
-    ///
-    /// ```
-    /// let shutdown = h3rs::Shutdown::new();
-    /// let connections: Vec<_> = (0..3).map(|_| shutdown.guard()).collect();
-    /// assert_eq!(shutdown.active(), 3);
-    /// drop(connections);
-    /// assert_eq!(shutdown.active(), 0);
-    /// ```
+    /// How many guards are alive: under a server, one per open connection
+    /// and one per WebSocket peer, plus those taken by your own code.
     pub fn active(&self) -> usize {
         *self.inner.active.borrow()
     }
 
-    /// Completes once no guard is alive.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// use std::time::Duration;
-    /// let shutdown = h3rs::Shutdown::new();
-    /// let guard = shutdown.guard();
-    /// tokio::spawn(async move {
-    ///     tokio::time::sleep(Duration::from_millis(10)).await;
-    ///     drop(guard);
-    /// });
-    /// // Wait for running work, but not forever.
-    /// let drained = tokio::time::timeout(Duration::from_secs(5), shutdown.idle()).await;
-    /// assert!(drained.is_ok());
-    /// # }
-    /// ```
+    /// Completes once no guard is alive (at once if none is). It does not
+    /// fire the signal and has no timeout of its own: wrap it in
+    /// `tokio::time::timeout`, as the server does with its grace period.
     pub async fn idle(&self) {
         let mut rx = self.inner.active.subscribe();
         let _ = rx.wait_for(|n| *n == 0).await;
