@@ -33,12 +33,16 @@
 
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+#[path = "expansion.rs"]
+pub mod __private;
 mod app;
 mod body;
 mod error;
 mod event;
-mod extract;
+pub mod extract;
 mod handler;
+mod macros;
 mod middleware;
 pub mod pubsub;
 mod register;
@@ -55,7 +59,7 @@ pub use app::{RequestInfo, DEFAULT_BODY_LIMIT, H3};
 pub use body::{Body, BoxError};
 pub use error::{HttpError, RenderedError};
 pub use event::{H3Event, RemoteAddr};
-pub use extract::{Form, FromEvent, Query, State};
+pub use extract::{Form, FromBody, FromEvent, Query, State};
 pub use handler::{BoxFuture, Handler};
 pub use middleware::{Middleware, Next};
 pub use register::{Register, Routes};
@@ -83,8 +87,7 @@ pub use http::{self, header, HeaderMap, Method, StatusCode, Uri};
 pub type Request = http::Request<Body>;
 
 pub use h3rs_macros::{
-    all, app, delete, get, group, head, options, patch, post, put, routes, serve, sse, websocket,
-    yielding,
+    all, delete, get, group, head, options, patch, post, put, sse, websocket, yielding,
 };
 
 /// The names most apps need: `use h3rs::prelude::*;`.
@@ -105,9 +108,9 @@ pub mod prelude {
     pub use crate::ws::{CloseDetails, Message, Peer, Upgrade, WsError};
     // The `sse` attribute only: `crate::sse` would bring the module along.
     pub use crate::{
-        all, delete, get, head, options, patch, post, put, websocket, Bytes, Form, FromEvent,
-        H3Event, HeaderMap, Html, HttpError, IntoResponse, Json, Method, Next, Query, Redirect,
-        Response, State, StatusCode, H3,
+        all, delete, get, head, options, patch, post, put, websocket, Bytes, Form, FromBody,
+        FromEvent, H3Event, HeaderMap, Html, HttpError, IntoResponse, Json, Method, Next, Query,
+        Redirect, Response, State, StatusCode, H3,
     };
     pub use h3rs_macros::sse;
 }

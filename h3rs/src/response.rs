@@ -233,7 +233,7 @@ impl<T: Into<Body>> IntoResponse for Html<T> {
 }
 
 /// JSON in and out: as a response it serializes `T` (`application/json`);
-/// as an extractor it parses the request body (see [`FromEvent`](crate::FromEvent)).
+/// as an extractor it parses the request body (see [`FromBody`](crate::FromBody)).
 ///
 /// ```
 /// use h3rs::{IntoResponse, Json};

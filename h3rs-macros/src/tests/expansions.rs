@@ -95,11 +95,6 @@ fn route_with_param_named_like_route() {
 }
 
 #[test]
-fn routes_list() {
-    snapshot("routes_list", "routes![index, user, Chat::new(db),];");
-}
-
-#[test]
 fn group_module() {
     snapshot(
         "group_module",
@@ -151,16 +146,6 @@ fn group_module_with_cfg() {
         }
         "#,
     );
-}
-
-#[test]
-fn app_list() {
-    snapshot("app_list", "app![index, user, api::routes()];");
-}
-
-#[test]
-fn serve_list() {
-    snapshot("serve_list", "serve!(index, user, Chat::new(db().await));");
 }
 
 #[test]
