@@ -106,8 +106,11 @@ impl Rewrite<'_> {
         match &mut yielded.expr {
             Some(value) => {
                 self.visit_expr_mut(value);
-                // The value's span: a value that is not an event is reported there.
-                let from = quote_spanned!(value.span()=> ::h3rs::sse::SseEvent::from);
+                // At the value, so that a value that is not an event is reported there, but
+                // from the expansion, so that lints such as clippy's useless_conversion (for
+                // a yielded `SseEvent`) leave the user's code alone.
+                let at_value = Span::mixed_site().located_at(value.span());
+                let from = quote_spanned!(at_value=> ::h3rs::sse::SseEvent::from);
                 quote_spanned!(span=> yield #from(#value))
             }
             None => {
