@@ -64,9 +64,12 @@ pub(crate) fn borrows_mut(bindings: &[Binding]) -> bool {
 
 /// The struct of the route's name, the value that `Handler` is implemented for.
 pub(crate) fn route_struct(function: &Function) -> TokenStream {
+    route_struct_named(function, function.name())
+}
+
+fn route_struct_named(function: &Function, name: &Ident) -> TokenStream {
     let Attributes { docs, cfgs, .. } = &function.attributes;
     let vis = &function.vis;
-    let name = function.name();
     quote! {
         #(#docs)*
         #(#cfgs)*
@@ -155,31 +158,17 @@ pub(crate) fn fallback(function: ItemFn, what: &str) -> TokenStream {
         mut sig,
         block,
     } = function;
-    let has_yield = !crate::sse_body::yields(block.to_token_stream()).is_empty();
     let name = sig.ident.clone();
     sig.ident = Ident::new("function", name.span());
-    let attributes = Attributes::split(attrs);
     let function = Function {
-        attributes,
+        attributes: Attributes::split(attrs),
         vis,
         sig,
         block: *block,
     };
-    let strukt = {
-        let mut named = quote!();
-        let Function {
-            attributes, vis, ..
-        } = &function;
-        let Attributes { docs, cfgs, .. } = attributes;
-        named.extend(quote! {
-            #(#docs)*
-            #(#cfgs)*
-            #[allow(dead_code, non_camel_case_types)]
-            #vis struct #name {}
-        });
-        named
-    };
-    let body = (!has_yield).then(|| {
+    let strukt = route_struct_named(&function, &name);
+    let has_yield = !crate::sse_body::yields(function.block.to_token_stream()).is_empty();
+    let methods = (!has_yield).then(|| {
         let Function {
             attributes,
             vis,
@@ -196,17 +185,16 @@ pub(crate) fn fallback(function: ItemFn, what: &str) -> TokenStream {
             }
         }
     });
-    let register_doc = format!("Registers nothing: the {what} has errors.");
     let register = register_fn(
         &function.vis,
         &name,
         &function.attributes,
-        &register_doc,
+        &format!("Registers nothing: the {what} has errors."),
         quote!(app),
     );
     quote! {
         #strukt
-        #body
+        #methods
         #register
     }
 }

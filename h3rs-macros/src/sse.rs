@@ -110,7 +110,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream, place: Place) -> Toke
 }
 
 /// A checked `#[sse]` function, its body already a generator's.
-struct Stream {
+struct SseRoute {
     route: Route,
     keep_alive: KeepAlive,
     /// The declared result of a fallible function: `Result<(), E>`.
@@ -119,7 +119,7 @@ struct Stream {
     yields: bool,
 }
 
-fn check(args: TokenStream, function: ItemFn, place: Place) -> syn::Result<Stream> {
+fn check(args: TokenStream, function: ItemFn, place: Place) -> syn::Result<SseRoute> {
     let mut errors = Errors::default();
     let args = errors.check(parse::sse_args(args));
     let path = args
@@ -161,7 +161,7 @@ fn check(args: TokenStream, function: ItemFn, place: Place) -> syn::Result<Strea
     let yields = sse_body::rewrite(&mut block, result.as_ref(), &mut errors);
     errors.finish()?;
     let SseArgs { keep_alive, .. } = args.expect("invalid arguments are an error");
-    Ok(Stream {
+    Ok(SseRoute {
         route: Route {
             path: path.expect("an invalid path is an error"),
             function: Function {
@@ -209,8 +209,8 @@ fn result(output: &ReturnType, errors: &mut Errors) -> Option<Type> {
     Some((**ty).clone())
 }
 
-fn emit(stream: Stream) -> TokenStream {
-    let Stream {
+fn emit(stream: SseRoute) -> TokenStream {
+    let SseRoute {
         route,
         keep_alive,
         result,
@@ -310,9 +310,10 @@ fn respond(
     let answer = match result {
         // "SseResult is not implemented" points at the function's return type.
         Some(result) => {
-            let returning =
-                quote_spanned!(result.span()=> ::h3rs::__private::returning::<#result, _>);
-            quote!(#response.try_stream(#returning(#events)))
+            let events = quote_spanned! {result.span()=>
+                ::h3rs::__private::returning::<#result, _>(#events)
+            };
+            quote!(#response.try_stream(#events))
         }
         None => quote!(#response.stream(#events)),
     };

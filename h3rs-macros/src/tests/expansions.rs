@@ -76,6 +76,21 @@ fn route_with_patterns() {
 }
 
 #[test]
+fn route_with_state_and_body() {
+    // The last extractor may read the body; the others read the parts. `requires` lists
+    // `State<Db>`, and `Option<State<Metrics>>`, which requires nothing, through its trait.
+    snapshot(
+        "route_with_state_and_body",
+        r#"
+        #[post("/items")]
+        async fn create(db: State<Db>, metrics: Option<State<Metrics>>, Json(item): Json<Item>) -> StatusCode {
+            db.insert(item).await
+        }
+        "#,
+    );
+}
+
+#[test]
 fn route_with_param_named_like_route() {
     // The route's value is a function, not a unit struct: `note` binds, in the parameters as in
     // the body.
