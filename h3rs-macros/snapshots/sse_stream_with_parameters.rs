@@ -5,6 +5,9 @@
 //     async fn room(room: u64, last: LastEventId, event: &H3Event) -> Result<(), HttpError> {
 //         let mut next = last.parse::<u64>().map_or(0, |seen| seen + 1);
 //         let messages = Messages::of(event).since(room, next).await?;
+//         if messages.is_empty() {
+//             return Err(HttpError::not_found("no such room"));
+//         }
 //         for message in messages {
 //             yield SseEvent::new(message.text).id(next.to_string());
 //             next += 1;
@@ -41,6 +44,11 @@ impl room {
             let event = &event;
             let mut next = last.parse::<u64>().map_or(0, |seen| seen + 1);
             let messages = Messages::of(event).since(room, next).await?;
+            if messages.is_empty() {
+                let ended: Result<(), HttpError> = Err(HttpError::not_found("no such room"));
+                ended?;
+                return;
+            }
             for message in messages {
                 yield ::h3rs::sse::SseEvent::from(
                     SseEvent::new(message.text).id(next.to_string()),

@@ -125,17 +125,27 @@ impl Rewrite<'_> {
 
     /// A `return` of a fallible function, made a plain `return` after its error, if any.
     fn end(&mut self, returned: &mut ExprReturn, result: &Type) -> Option<TokenStream> {
+        let stmts = self.end_stmts(returned, result)?;
+        Some(match stmts.as_slice() {
+            [_] => quote!(return),
+            stmts => quote!({ #(#stmts)* }),
+        })
+    }
+
+    /// The statements of a `return value` in a fallible function: `return;` for `Ok(())`,
+    /// otherwise `let ended: Result<(), E> = value; ended?; return;`.
+    fn end_stmts(&mut self, returned: &mut ExprReturn, result: &Type) -> Option<Vec<Stmt>> {
         let value = returned.expr.as_mut()?;
         self.visit_expr_mut(value);
         if is_ok_unit(value) {
-            return Some(quote!(return));
+            return Some(vec![syn::parse_quote!(return;)]);
         }
         let ended = ended();
-        Some(quote!({
-            let #ended: #result = #value;
-            #ended?;
-            return;
-        }))
+        Some(vec![
+            syn::parse_quote!(let #ended: #result = #value;),
+            syn::parse_quote!(#ended?;),
+            syn::parse_quote!(return;),
+        ])
     }
 
     fn refuse(&mut self, tokens: TokenStream, place: &str) {
@@ -237,6 +247,28 @@ impl<T: Parse> Parse for Partial<T> {
 }
 
 impl VisitMut for Rewrite<'_> {
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        // `return value;` as a statement becomes statements, rather than a block in a block.
+        let mut stmts = Vec::with_capacity(block.stmts.len());
+        for mut stmt in std::mem::take(&mut block.stmts) {
+            match (&mut stmt, self.result) {
+                (Stmt::Expr(Expr::Return(returned), _), Some(result))
+                    if returned.expr.is_some() =>
+                {
+                    match self.end_stmts(returned, result) {
+                        Some(end) => stmts.extend(end),
+                        None => stmts.push(stmt),
+                    }
+                }
+                _ => {
+                    self.visit_stmt_mut(&mut stmt);
+                    stmts.push(stmt);
+                }
+            }
+        }
+        block.stmts = stmts;
+    }
+
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         match expr {
             Expr::Yield(yielded) => {

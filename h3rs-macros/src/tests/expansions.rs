@@ -236,6 +236,9 @@ fn sse_stream_with_parameters() {
             async fn room(room: u64, last: LastEventId, event: &H3Event) -> Result<(), HttpError> {
                 let mut next = last.parse::<u64>().map_or(0, |seen| seen + 1);
                 let messages = Messages::of(event).since(room, next).await?;
+                if messages.is_empty() {
+                    return Err(HttpError::not_found("no such room"));
+                }
                 for message in messages {
                     yield SseEvent::new(message.text).id(next.to_string());
                     next += 1;
