@@ -11,30 +11,35 @@
 
 /// Serves files, whatever the method.
 #[allow(dead_code, non_camel_case_types)]
-#[derive(Clone, Copy, Debug)]
 struct files {}
 #[allow(dead_code)]
 impl files {
-    /// The handler as written: `/files/**:path`, every method.
-    async fn handler(path: String, event: &mut H3Event) -> Result<Bytes, HttpError> {
+    /// The function as written: `/files/**:path`, every method,.
+    async fn function(path: String, event: &mut H3Event) -> Result<Bytes, HttpError> {
         event.headers_mut().remove("cookie");
         read(&path).await
     }
-    /// Binds the request to the handler's parameters and calls it.
-    ///
-    /// # Errors
-    ///
-    /// The error of the first parameter that cannot be bound from the request.
-    async fn call(
+    /// Binds the request to the function's parameters and calls it.
+    async fn respond(
         mut event: ::h3rs::H3Event,
     ) -> ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError> {
         let path: String = event.param("path")?;
-        ::std::result::Result::Ok(Self::handler(path, &mut event).await)
+        ::std::result::Result::Ok(Self::function(path, &mut event).await)
+    }
+}
+impl ::h3rs::Handler for files {
+    fn call(
+        &self,
+        event: ::h3rs::H3Event,
+    ) -> ::h3rs::BoxFuture<'static, ::h3rs::Response> {
+        ::std::boxed::Box::pin(async move {
+            ::h3rs::IntoResponse::into_response(Self::respond(event).await)
+        })
     }
 }
 /// Serves files, whatever the method.
 ///
 /// Registers `/files/**:path`, every method, on an app: `app.register(files)`.
 fn files(app: ::h3rs::H3) -> ::h3rs::H3 {
-    app.all("/files/**:path", files::call)
+    app.all("/files/**:path", files {})
 }

@@ -11,12 +11,11 @@
 
 /// Docs.
 #[allow(dead_code, non_camel_case_types)]
-#[derive(Clone, Copy, Debug)]
 pub struct user {}
 #[allow(dead_code)]
 impl user {
-    /// The handler as written: `GET /users/:id`.
-    pub async fn handler(
+    /// The function as written: `GET /users/:id`.
+    pub async fn function(
         id: u64,
         q: Query<Paging>,
         event: &H3Event,
@@ -24,22 +23,32 @@ impl user {
         tracing::debug!(path = event.path(), page = q.0.page);
         Ok(Json(User::find(id).await?))
     }
-    /// Binds the request to the handler's parameters and calls it.
-    ///
-    /// # Errors
-    ///
-    /// The error of the first parameter that cannot be bound from the request.
-    pub async fn call(
+    /// Binds the request to the function's parameters and calls it.
+    async fn respond(
         mut event: ::h3rs::H3Event,
     ) -> ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError> {
         let id: u64 = event.param("id")?;
-        let q = <Query<Paging> as ::h3rs::FromEvent>::from_event(&mut event).await?;
-        ::std::result::Result::Ok(Self::handler(id, q, &event).await)
+        let q = <Query<Paging> as ::h3rs::extract::Extract<_>>::extract(&mut event)
+            .await?;
+        ::std::result::Result::Ok(Self::function(id, q, &event).await)
+    }
+}
+impl ::h3rs::Handler for user {
+    fn call(
+        &self,
+        event: ::h3rs::H3Event,
+    ) -> ::h3rs::BoxFuture<'static, ::h3rs::Response> {
+        ::std::boxed::Box::pin(async move {
+            ::h3rs::IntoResponse::into_response(Self::respond(event).await)
+        })
+    }
+    fn requires(&self, requirements: &mut ::h3rs::Requirements) {
+        <Query<Paging> as ::h3rs::extract::Extract<_>>::requires(requirements);
     }
 }
 /// Docs.
 ///
 /// Registers `GET /users/:id` on an app: `app.register(user)`.
 pub fn user(app: ::h3rs::H3) -> ::h3rs::H3 {
-    app.on(::h3rs::Method::GET, "/users/:id", user::call)
+    app.on(::h3rs::Method::GET, "/users/:id", user {})
 }

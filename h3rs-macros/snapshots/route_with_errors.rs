@@ -13,11 +13,10 @@
 }
 /// Docs.
 #[allow(dead_code, non_camel_case_types)]
-#[derive(Clone, Copy, Debug)]
 pub struct user {}
 #[allow(dead_code)]
 impl user {
-    pub async fn handler(idd: u64) -> String {
+    pub async fn function(idd: u64) -> String {
         idd.to_string()
     }
 }

@@ -8,26 +8,31 @@
 // `UPDATE_SNAPSHOTS=1 cargo test -p h3rs-macros` rewrites this file.
 
 #[allow(dead_code, non_camel_case_types)]
-#[derive(Clone, Copy, Debug)]
 struct index {}
 #[allow(dead_code)]
 impl index {
-    /// The handler as written: `GET /`.
-    async fn handler() -> Html<&'static str> {
+    /// The function as written: `GET /`.
+    async fn function() -> Html<&'static str> {
         Html("<h1>Hello</h1>")
     }
-    /// Binds the request to the handler's parameters and calls it.
-    ///
-    /// # Errors
-    ///
-    /// Never: no parameter is bound from the request.
-    async fn call(
+    /// Binds the request to the function's parameters and calls it.
+    async fn respond(
         _: ::h3rs::H3Event,
     ) -> ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError> {
-        ::std::result::Result::Ok(Self::handler().await)
+        ::std::result::Result::Ok(Self::function().await)
+    }
+}
+impl ::h3rs::Handler for index {
+    fn call(
+        &self,
+        event: ::h3rs::H3Event,
+    ) -> ::h3rs::BoxFuture<'static, ::h3rs::Response> {
+        ::std::boxed::Box::pin(async move {
+            ::h3rs::IntoResponse::into_response(Self::respond(event).await)
+        })
     }
 }
 /// Registers `GET /` on an app: `app.register(index)`.
 fn index(app: ::h3rs::H3) -> ::h3rs::H3 {
-    app.on(::h3rs::Method::GET, "/", index::call)
+    app.on(::h3rs::Method::GET, "/", index {})
 }

@@ -16,36 +16,38 @@
 
 /// Ticks.
 #[allow(dead_code, non_camel_case_types)]
-#[derive(Clone, Copy, Debug)]
 pub struct clock {}
 #[allow(dead_code)]
 impl clock {
-    /// The event stream as written (`GET /clock`, server-sent events, each `yield value` made `events.send(value).await`).
-    pub async fn handler(events: ::h3rs::sse::Yielder) {
-        let mut tick = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            tick.tick().await;
-            events.send("Hello world").await;
-        }
-    }
-    /// Binds the request to the stream's parameters and starts the stream.
-    ///
-    /// # Errors
-    ///
-    /// Never: no parameter is bound from the request.
-    pub async fn call(
+    /// Binds the request to the stream's parameters and starts the stream: the
+    /// function's body, as a generator.
+    async fn respond(
         event: ::h3rs::H3Event,
     ) -> ::std::result::Result<::h3rs::sse::Sse, ::h3rs::HttpError> {
         let response = ::h3rs::sse::Sse::new(&event);
-        let stream = ::h3rs::sse::Generator::new(move |events| async move {
-            Self::handler(events).await
-        });
-        ::std::result::Result::Ok(response.stream(stream))
+        let events = ::h3rs::__private::stream! {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                yield ::h3rs::sse::SseEvent::from("Hello world");
+            }
+        };
+        ::std::result::Result::Ok(response.stream(events))
+    }
+}
+impl ::h3rs::Handler for clock {
+    fn call(
+        &self,
+        event: ::h3rs::H3Event,
+    ) -> ::h3rs::BoxFuture<'static, ::h3rs::Response> {
+        ::std::boxed::Box::pin(async move {
+            ::h3rs::IntoResponse::into_response(Self::respond(event).await)
+        })
     }
 }
 /// Ticks.
 ///
 /// Registers `GET /clock`, server-sent events, on an app: `app.register(clock)`.
 pub fn clock(app: ::h3rs::H3) -> ::h3rs::H3 {
-    app.get("/clock", clock::call)
+    app.get("/clock", clock {})
 }

@@ -4,20 +4,23 @@
 //! Every macro expands into calls of the public `h3rs` API, so whatever it does can be written
 //! by hand. This file only dispatches; each concept has its module.
 
-mod app;
-mod errors;
+mod diagnostics;
+mod emit;
+mod group;
+mod model;
+mod parse;
 mod path;
 mod route;
-mod routes;
 mod sse;
+mod sse_body;
+mod validate;
 mod websocket;
-mod yields;
 
 #[cfg(test)]
 mod tests;
 
+use model::Method;
 use proc_macro::TokenStream;
-use route::Method;
 
 macro_rules! route_attributes {
     ($($name:ident => $method:ident, $summary:literal;)*) => {$(
@@ -25,10 +28,14 @@ macro_rules! route_attributes {
         ///
         /// Parameters named like a `:param` of the path are parsed from it (`FromStr`, a bad
         /// value is a 400); `&H3Event`, `&mut H3Event` and `H3Event` get the event; every other
-        /// parameter is an extractor (`FromEvent`). The function becomes two items of its name:
-        /// a struct with `handler` (the function as written) and `call` (binds the request and
-        /// calls `handler`), and a function `fn(H3) -> H3` that registers the route, which makes
-        /// the name a value that `register`, `routes!`, `app!` and `serve!` take.
+        /// parameter is an extractor: `FromEvent` (the request's parts), except the last one,
+        /// which may instead read the body (`FromBody`: `Json<T>`, `Form<T>`, `Bytes`,
+        /// `String`). A parameter named one typo away from a `:param` no other parameter takes
+        /// is an error. The function becomes two items of its name: a struct, the route's
+        /// `h3rs::Handler` (whose `requires` lists the `State<T>` types of its extractors),
+        /// with `function` (the function as written) in its impl; and a function
+        /// `fn(H3) -> H3` that registers the route, which makes the name a value that
+        /// `register`, `routes!`, `app!` and `serve!` take.
         ///
         /// ```text
         #[doc = concat!("#[", stringify!($name), "(\"/users/:id\")]")]
@@ -88,8 +95,9 @@ pub fn sse(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// The compiler parses the body of a function before its attributes run, and stable Rust
 /// rejects `yield` there; the tokens of a macro call are not parsed, so the functions are
-/// written inside one. Each must carry `#[sse(...)]`; each expands as that attribute does,
-/// with every `yield value` made `events.send(value).await`.
+/// written inside one. Each must carry `#[sse(...)]`; each expands as that attribute does:
+/// its body becomes an async-stream generator (`stream!`, or `try_stream!` for a function
+/// returning `Result<(), E>`), with every `yield value` made `yield SseEvent::from(value)`.
 ///
 /// ```text
 /// h3rs::yielding! {
@@ -102,17 +110,6 @@ pub fn sse(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn yielding(input: TokenStream) -> TokenStream {
     sse::expand_yielding(input.into()).into()
-}
-
-/// A group of routes: `routes![a, b]` is `h3rs::Routes::new().with(a).with(b)`.
-///
-/// ```text
-/// let api: h3rs::Routes = h3rs::routes![list_users, user, Chat::new(db)];
-/// let app = H3::new().mount("/api", api);
-/// ```
-#[proc_macro]
-pub fn routes(input: TokenStream) -> TokenStream {
-    routes::expand_list(input.into()).into()
 }
 
 /// On an inline module: adds `pub fn routes() -> h3rs::Routes` to it, with every item of the
@@ -130,30 +127,7 @@ pub fn routes(input: TokenStream) -> TokenStream {
 /// ```
 #[proc_macro_attribute]
 pub fn group(args: TokenStream, item: TokenStream) -> TokenStream {
-    routes::expand_group(args.into(), item.into()).into()
-}
-
-/// An app: `app![a, b]` is `h3rs::H3::new().register(a).register(b)`.
-///
-/// ```text
-/// let app = h3rs::app![index, user, Chat];
-/// ```
-#[proc_macro]
-pub fn app(input: TokenStream) -> TokenStream {
-    app::expand_app(input.into()).into()
-}
-
-/// A `main` that serves an app on `HOST`/`PORT` until Ctrl-C or SIGTERM:
-/// `serve!(a, b)` is `fn main() -> ExitCode { h3rs::run(async { H3::new().register(a).register(b) }) }`.
-///
-/// The items are evaluated inside an async block, so they may `.await`.
-///
-/// ```text
-/// h3rs::serve!(index, user, Chat::new(pool().await));
-/// ```
-#[proc_macro]
-pub fn serve(input: TokenStream) -> TokenStream {
-    app::expand_serve(input.into()).into()
+    group::expand_group(args.into(), item.into()).into()
 }
 
 /// A WebSocket route: `#[websocket("/_ws")]` on an `impl` block whose methods named `upgrade`,

@@ -8,7 +8,7 @@
 use proc_macro2::Span;
 use syn::LitStr;
 
-use crate::errors::Errors;
+use crate::diagnostics::Errors;
 
 /// A checked route pattern.
 pub(crate) struct RoutePath {

@@ -14,7 +14,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, LitStr, ReturnType, Type};
 
-use crate::errors::Errors;
+use crate::diagnostics::{edit_distance, Errors};
 use crate::path::RoutePath;
 
 /// A hook of `h3rs::ws::WebSocket`: its name and the parameters after `&self`.
@@ -76,7 +76,7 @@ impl Hook {
 }
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    match Handler::parse(args, item.clone()) {
+    match WebSocketImpl::parse(args, item.clone()) {
         Ok(handler) => handler.expand(),
         Err(error) => {
             let error = error.to_compile_error();
@@ -104,14 +104,15 @@ fn fallback(item: TokenStream) -> Option<TokenStream> {
     })
 }
 
-struct Handler {
+/// A checked `#[websocket]` impl block and its hooks.
+struct WebSocketImpl {
     path: RoutePath,
     block: ItemImpl,
     hooks: Vec<(&'static Hook, ImplItemFn)>,
 }
 
-impl Handler {
-    fn parse(args: TokenStream, item: TokenStream) -> syn::Result<Handler> {
+impl WebSocketImpl {
+    fn parse(args: TokenStream, item: TokenStream) -> syn::Result<WebSocketImpl> {
         let block: ItemImpl = syn::parse2(item).map_err(|e| {
             syn::Error::new(
                 e.span(),
@@ -174,7 +175,7 @@ impl Handler {
             }
         }
         errors.finish()?;
-        Ok(Handler {
+        Ok(WebSocketImpl {
             path: path.expect("errors were reported"),
             block,
             hooks,
@@ -182,7 +183,7 @@ impl Handler {
     }
 
     fn expand(self) -> TokenStream {
-        let Handler { path, block, hooks } = self;
+        let WebSocketImpl { path, block, hooks } = self;
         let self_ty = &block.self_ty;
         let literal = &path.literal;
         let methods = hooks
@@ -351,21 +352,6 @@ fn misspelt(name: &str) -> Option<&'static Hook> {
 
 /// Ordinary method names one typo away from a hook (`clone` / `close`).
 const ORDINARY: &[&str] = &["clone", "closes", "errors", "drains"];
-
-/// Levenshtein distance, for typos of hook names.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
-}
 
 #[cfg(test)]
 mod tests {

@@ -1,4 +1,16 @@
-//! `FromEvent`: how handler parameters are taken from a request.
+//! Extractors: how handler parameters are taken from a request.
+//!
+//! Two kinds, two traits. [`FromEvent`] takes a value from the request's parts (path, query,
+//! headers, state, the connection), which any number of parameters may read. [`FromBody`]
+//! consumes the body, which can be read once: the route macros bind only the last extractor
+//! parameter through [`Extract`], which both kinds implement, and every other one through
+//! `FromEvent`, so that a second body extractor is a compile error rather than a failure on
+//! every request.
+//!
+//! `Option<T>` means "absent": [`OptionalFromEvent`] and [`OptionalFromBody`] say what absent
+//! is for each extractor (no such header, no state of that type, an empty body). Anything
+//! present but wrong (malformed JSON, a body over the limit) is still the error it would be
+//! without the `Option`.
 
 use std::future::Future;
 
@@ -9,14 +21,15 @@ use serde::de::DeserializeOwned;
 
 use crate::error::HttpError;
 use crate::event::H3Event;
+use crate::requirements::Requirements;
 use crate::response::Json;
 
-/// A value taken from the request for a handler parameter.
+/// A value taken from the request's parts (method, URI, query, headers, state, connection)
+/// for a handler parameter. The body is [`FromBody`]'s.
 ///
-/// The route macros call it for every parameter that is not named like a
-/// path parameter. A failure is an [`HttpError`] and becomes the response.
-/// Body extractors (`Json`, `Form`, `Bytes`, `String`) read the body, so a
-/// handler takes at most one of them.
+/// The route macros call it for every parameter that is not named like a path parameter,
+/// except the last one, which may also be a body extractor (see [`Extract`]). A failure is an
+/// [`HttpError`] and becomes the response.
 ///
 /// ```
 /// use h3rs::{FromEvent, H3Event, HttpError};
@@ -35,14 +48,15 @@ use crate::response::Json;
 /// }
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be taken from a request",
-    label = "not an extractor, and not named like a `:param` of the route",
-    note = "name the parameter like a `:param` of the route path to parse it from the path, or use an extractor: Query<T>, Json<T>, Form<T>, State<T>, HeaderMap, Method, Uri, Bytes, String, &H3Event, or a type implementing `h3rs::FromEvent`"
+    message = "`{Self}` cannot be taken from the request's parts",
+    label = "not an extractor of the request's parts (only the last extractor may read the body)",
+    note = "a body extractor (Json<T>, Form<T>, Bytes, String, or a type implementing `h3rs::FromBody`) reads the request body: only one parameter may read it, and it must be the last extractor",
+    note = "the other parameters are named like a `:param` of the route, or are extractors of the request's parts: Query<T>, State<T>, HeaderMap, Method, Uri, LastEventId, RemoteAddr, &H3Event, or a type implementing `h3rs::FromEvent`"
 )]
 pub trait FromEvent: Sized {
-    /// Records what the extractor needs from the app (see [`Requirements`](crate::Requirements));
-    /// the default needs nothing. [`State<T>`] records `T`.
-    fn requires(requirements: &mut crate::Requirements) {
+    /// Records what the extractor needs from the app (see [`Requirements`]); the default needs
+    /// nothing. [`State<T>`] records `T`.
+    fn requires(requirements: &mut Requirements) {
         let _ = requirements;
     }
 
@@ -71,6 +85,148 @@ pub trait FromEvent: Sized {
     /// # }
     /// ```
     fn from_event(event: &mut H3Event) -> impl Future<Output = Result<Self, HttpError>> + Send;
+}
+
+/// A value read from the request body: [`Json<T>`], [`Form<T>`], [`Bytes`], `String`, or your
+/// own. The body can be read once, so a handler has at most one body extractor, and it is its
+/// last extractor parameter.
+///
+/// ```
+/// use h3rs::prelude::*;
+/// use h3rs::FromBody;
+///
+/// /// The body as lines of text.
+/// struct Lines(Vec<String>);
+///
+/// impl FromBody for Lines {
+///     async fn from_body(event: &mut H3Event) -> Result<Self, HttpError> {
+///         let text = String::from_body(event).await?;
+///         Ok(Lines(text.lines().map(str::to_owned).collect()))
+///     }
+/// }
+///
+/// #[post("/lines")]
+/// async fn count(query: Query<serde_json::Value>, Lines(lines): Lines) -> String {
+///     lines.len().to_string()
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read from the request body",
+    label = "not a body extractor",
+    note = "body extractors are Json<T>, Form<T>, Bytes, String, or a type implementing `h3rs::FromBody`"
+)]
+pub trait FromBody: Sized {
+    /// Records what the extractor needs from the app (see [`Requirements`]); the default needs
+    /// nothing.
+    fn requires(requirements: &mut Requirements) {
+        let _ = requirements;
+    }
+
+    /// Reads the value from the event's body.
+    fn from_body(event: &mut H3Event) -> impl Future<Output = Result<Self, HttpError>> + Send;
+}
+
+/// How the last extractor parameter of a route binds: implemented for every [`FromEvent`]
+/// (with `M` = [`ViaParts`]) and every [`FromBody`] (with `M` = [`ViaBody`]) type, so that the
+/// one parameter that may read the body needs no annotation. The route macros call it; by
+/// hand, call `FromEvent` or `FromBody` directly.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be taken from a request",
+    label = "not an extractor, and not named like a `:param` of the route",
+    note = "name the parameter like a `:param` of the route path to parse it from the path, or use an extractor: Query<T>, Json<T>, Form<T>, State<T>, HeaderMap, Method, Uri, Bytes, String, &H3Event, or a type implementing `h3rs::FromEvent` (the request's parts) or `h3rs::FromBody` (the body)"
+)]
+pub trait Extract<M>: Sized {
+    /// What the extractor needs from the app: its `FromEvent` or `FromBody` `requires`.
+    fn requires(requirements: &mut Requirements);
+
+    /// Takes the value: its `FromEvent::from_event` or `FromBody::from_body`.
+    fn extract(event: &mut H3Event) -> impl Future<Output = Result<Self, HttpError>> + Send;
+}
+
+/// The [`Extract`] of a [`FromEvent`] type.
+#[derive(Debug)]
+pub enum ViaParts {}
+
+/// The [`Extract`] of a [`FromBody`] type.
+#[derive(Debug)]
+pub enum ViaBody {}
+
+impl<T: FromEvent> Extract<ViaParts> for T {
+    fn requires(requirements: &mut Requirements) {
+        T::requires(requirements);
+    }
+
+    fn extract(event: &mut H3Event) -> impl Future<Output = Result<Self, HttpError>> + Send {
+        T::from_event(event)
+    }
+}
+
+impl<T: FromBody> Extract<ViaBody> for T {
+    fn requires(requirements: &mut Requirements) {
+        T::requires(requirements);
+    }
+
+    fn extract(event: &mut H3Event) -> impl Future<Output = Result<Self, HttpError>> + Send {
+        T::from_body(event)
+    }
+}
+
+/// What `Option<T>` means for a parts extractor: `Ok(None)` when what `T` reads is absent (no
+/// such header, no state of that type), an error when it is present but wrong.
+///
+/// ```
+/// use h3rs::prelude::*;
+///
+/// #[derive(Clone)]
+/// struct Metrics;
+///
+/// // Works with or without `.state(Metrics)`.
+/// #[get("/")]
+/// async fn index(metrics: Option<State<Metrics>>) -> &'static str {
+///     if metrics.is_some() { "counted" } else { "not counted" }
+/// }
+/// ```
+pub trait OptionalFromEvent: Sized {
+    /// Takes the value, or `None` when it is absent.
+    fn from_event_optional(
+        event: &mut H3Event,
+    ) -> impl Future<Output = Result<Option<Self>, HttpError>> + Send;
+}
+
+/// What `Option<T>` means for a body extractor: `Ok(None)` for an empty body, an error for a
+/// body that is present but wrong (malformed, over the limit, of another content type).
+///
+/// ```
+/// use h3rs::prelude::*;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Filter { tag: String }
+///
+/// // No body lists everything; `{"tag":"x"}` filters; `{` is still a 400.
+/// #[post("/search")]
+/// async fn search(filter: Option<Json<Filter>>) -> String {
+///     filter.map_or("everything".to_owned(), |Json(filter)| filter.tag)
+/// }
+/// ```
+pub trait OptionalFromBody: Sized {
+    /// Reads the value, or `None` when the body is empty.
+    fn from_body_optional(
+        event: &mut H3Event,
+    ) -> impl Future<Output = Result<Option<Self>, HttpError>> + Send;
+}
+
+/// `None` when absent; needs nothing from the app, since an absent state is fine.
+impl<T: OptionalFromEvent + Send> FromEvent for Option<T> {
+    fn from_event(event: &mut H3Event) -> impl Future<Output = Result<Self, HttpError>> + Send {
+        T::from_event_optional(event)
+    }
+}
+
+/// `None` for an empty body.
+impl<T: OptionalFromBody + Send> FromBody for Option<T> {
+    fn from_body(event: &mut H3Event) -> impl Future<Output = Result<Self, HttpError>> + Send {
+        T::from_body_optional(event)
+    }
 }
 
 /// The query string, deserialized with serde (a mismatch is a 400).
@@ -115,6 +271,16 @@ impl<T: DeserializeOwned + Send> FromEvent for Query<T> {
     }
 }
 
+/// `None` without a query string (`/items`); `/items?` and `/items?page=2` are parsed.
+impl<T: DeserializeOwned + Send> OptionalFromEvent for Query<T> {
+    async fn from_event_optional(event: &mut H3Event) -> Result<Option<Self>, HttpError> {
+        if event.uri().query().is_none() {
+            return Ok(None);
+        }
+        event.query().map(|query| Some(Query(query)))
+    }
+}
+
 fn content_type_is(event: &H3Event, accept: impl Fn(&str) -> bool) -> bool {
     event
         .headers()
@@ -138,21 +304,40 @@ impl<T> std::ops::Deref for Json<T> {
     }
 }
 
+fn is_json(event: &H3Event) -> bool {
+    content_type_is(event, |mime| {
+        mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+    })
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, HttpError> {
+    serde_json::from_slice(bytes)
+        .map(Json)
+        .map_err(|e| HttpError::bad_request(format!("Invalid JSON body: {e}")))
+}
+
 /// The body as JSON: 415 unless the content type is `application/json`
 /// (or `application/*+json`), 400 with serde's message when it does not parse.
-impl<T: DeserializeOwned + Send> FromEvent for Json<T> {
-    async fn from_event(event: &mut H3Event) -> Result<Self, HttpError> {
-        let is_json = content_type_is(event, |mime| {
-            mime == "application/json"
-                || (mime.starts_with("application/") && mime.ends_with("+json"))
-        });
-        if !is_json {
+impl<T: DeserializeOwned + Send> FromBody for Json<T> {
+    async fn from_body(event: &mut H3Event) -> Result<Self, HttpError> {
+        if !is_json(event) {
             return Err(unsupported("application/json"));
         }
+        parse_json(&event.body_bytes().await?)
+    }
+}
+
+/// `None` for an empty body; a body that is not JSON is still a 415 or a 400.
+impl<T: DeserializeOwned + Send> OptionalFromBody for Json<T> {
+    async fn from_body_optional(event: &mut H3Event) -> Result<Option<Self>, HttpError> {
         let bytes = event.body_bytes().await?;
-        serde_json::from_slice(&bytes)
-            .map(Json)
-            .map_err(|e| HttpError::bad_request(format!("Invalid JSON body: {e}")))
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        if !is_json(event) {
+            return Err(unsupported("application/json"));
+        }
+        parse_json(&bytes).map(Some)
     }
 }
 
@@ -194,56 +379,97 @@ impl<T> std::ops::Deref for Form<T> {
     }
 }
 
-impl<T: DeserializeOwned + Send> FromEvent for Form<T> {
-    async fn from_event(event: &mut H3Event) -> Result<Self, HttpError> {
-        if !content_type_is(event, |mime| mime == "application/x-www-form-urlencoded") {
+fn is_form(event: &H3Event) -> bool {
+    content_type_is(event, |mime| mime == "application/x-www-form-urlencoded")
+}
+
+fn parse_form<T: DeserializeOwned>(bytes: &[u8]) -> Result<Form<T>, HttpError> {
+    serde_urlencoded::from_bytes(bytes)
+        .map(Form)
+        .map_err(|e| HttpError::bad_request(format!("Invalid form body: {e}")))
+}
+
+/// 415 unless the content type is `application/x-www-form-urlencoded`, 400 when it does not
+/// deserialize.
+impl<T: DeserializeOwned + Send> FromBody for Form<T> {
+    async fn from_body(event: &mut H3Event) -> Result<Self, HttpError> {
+        if !is_form(event) {
             return Err(unsupported("application/x-www-form-urlencoded"));
         }
+        parse_form(&event.body_bytes().await?)
+    }
+}
+
+/// `None` for an empty body; anything else is read as `Form<T>` is.
+impl<T: DeserializeOwned + Send> OptionalFromBody for Form<T> {
+    async fn from_body_optional(event: &mut H3Event) -> Result<Option<Self>, HttpError> {
         let bytes = event.body_bytes().await?;
-        serde_urlencoded::from_bytes(&bytes)
-            .map(Form)
-            .map_err(|e| HttpError::bad_request(format!("Invalid form body: {e}")))
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        if !is_form(event) {
+            return Err(unsupported("application/x-www-form-urlencoded"));
+        }
+        parse_form(&bytes).map(Some)
     }
 }
 
 /// The raw body, within the body limit.
-impl FromEvent for Bytes {
-    async fn from_event(event: &mut H3Event) -> Result<Self, HttpError> {
+impl FromBody for Bytes {
+    async fn from_body(event: &mut H3Event) -> Result<Self, HttpError> {
         event.body_bytes().await
     }
 }
 
-/// The body as UTF-8 text (400 if it is not UTF-8).
-impl FromEvent for String {
-    async fn from_event(event: &mut H3Event) -> Result<Self, HttpError> {
+/// `None` for an empty body.
+impl OptionalFromBody for Bytes {
+    async fn from_body_optional(event: &mut H3Event) -> Result<Option<Self>, HttpError> {
         let bytes = event.body_bytes().await?;
-        String::from_utf8(bytes.into())
-            .map_err(|_| HttpError::bad_request("Request body is not valid UTF-8"))
+        Ok((!bytes.is_empty()).then_some(bytes))
     }
 }
 
+fn utf8(bytes: Bytes) -> Result<String, HttpError> {
+    String::from_utf8(bytes.into())
+        .map_err(|_| HttpError::bad_request("Request body is not valid UTF-8"))
+}
+
+/// The body as UTF-8 text (400 if it is not UTF-8).
+impl FromBody for String {
+    async fn from_body(event: &mut H3Event) -> Result<Self, HttpError> {
+        utf8(event.body_bytes().await?)
+    }
+}
+
+/// `None` for an empty body.
+impl OptionalFromBody for String {
+    async fn from_body_optional(event: &mut H3Event) -> Result<Option<Self>, HttpError> {
+        let bytes = event.body_bytes().await?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        utf8(bytes).map(Some)
+    }
+}
+
+/// The request's headers, cloned.
 impl FromEvent for HeaderMap {
     async fn from_event(event: &mut H3Event) -> Result<Self, HttpError> {
         Ok(event.headers().clone())
     }
 }
 
+/// The request's method.
 impl FromEvent for Method {
     async fn from_event(event: &mut H3Event) -> Result<Self, HttpError> {
         Ok(event.method().clone())
     }
 }
 
+/// The request's URI.
 impl FromEvent for Uri {
     async fn from_event(event: &mut H3Event) -> Result<Self, HttpError> {
         Ok(event.uri().clone())
-    }
-}
-
-/// `None` when the inner extractor fails, instead of an error response.
-impl<T: FromEvent + Send> FromEvent for Option<T> {
-    async fn from_event(event: &mut H3Event) -> Result<Self, HttpError> {
-        Ok(T::from_event(event).await.ok())
     }
 }
 
@@ -293,8 +519,10 @@ impl<T> std::ops::Deref for State<T> {
     }
 }
 
+/// A 500 when the app has no state of type `T`; the app reports it before serving (see
+/// [`Requirements`]).
 impl<T: Clone + Send + Sync + 'static> FromEvent for State<T> {
-    fn requires(requirements: &mut crate::Requirements) {
+    fn requires(requirements: &mut Requirements) {
         requirements.state::<T>();
     }
 
@@ -317,5 +545,19 @@ impl FromEvent for crate::event::RemoteAddr {
             .ok_or_else(|| {
                 HttpError::internal("no remote address: the app is not served over a socket")
             })
+    }
+}
+
+/// `None` when the app has no state of type `T`; `Option<State<T>>` requires nothing.
+impl<T: Clone + Send + Sync + 'static> OptionalFromEvent for State<T> {
+    async fn from_event_optional(event: &mut H3Event) -> Result<Option<Self>, HttpError> {
+        Ok(event.state::<T>().cloned().map(State))
+    }
+}
+
+/// `None` when the app is not served over a socket (through [`H3::handle`](crate::H3::handle)).
+impl OptionalFromEvent for crate::event::RemoteAddr {
+    async fn from_event_optional(event: &mut H3Event) -> Result<Option<Self>, HttpError> {
+        Ok(event.remote_addr().map(crate::event::RemoteAddr))
     }
 }

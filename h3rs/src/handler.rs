@@ -27,8 +27,9 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Serves a request whose route matched.
 ///
-/// Implemented for every `Fn(H3Event) -> impl Future<Output = impl IntoResponse>`,
-/// which is what the route macros generate and what hand-written routes use.
+/// Implemented for every `Fn(H3Event) -> impl Future<Output = impl IntoResponse>`, which is
+/// what hand-written routes use. The route macros implement it for the struct of the route's
+/// name, so that [`requires`](Handler::requires) reports what its extractors need.
 ///
 /// ```
 /// use h3rs::{H3, H3Event};

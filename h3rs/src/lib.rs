@@ -47,13 +47,17 @@
 
 #![warn(missing_docs)]
 
+#[doc(hidden)]
+#[path = "expansion.rs"]
+pub mod __private;
 mod app;
 mod body;
 mod config;
 mod error;
 mod event;
-mod extract;
+pub mod extract;
 mod handler;
+mod macros;
 mod middleware;
 mod path_scope;
 pub mod pubsub;
@@ -74,7 +78,7 @@ pub use app::{AppError, RequestInfo, DEFAULT_BODY_LIMIT, H3};
 pub use body::{Body, BoxError};
 pub use error::{HttpError, RenderedError};
 pub use event::{H3Event, RemoteAddr};
-pub use extract::{Form, FromEvent, Query, State};
+pub use extract::{Form, FromBody, FromEvent, Query, State};
 pub use handler::{BoxFuture, Handler};
 pub use middleware::{Middleware, Next};
 pub use register::{Register, Routes};
@@ -104,9 +108,7 @@ pub type Request = http::Request<Body>;
 #[cfg(all(feature = "macros", feature = "ws"))]
 pub use h3rs_macros::websocket;
 #[cfg(feature = "macros")]
-pub use h3rs_macros::{
-    all, app, delete, get, group, head, options, patch, post, put, routes, serve,
-};
+pub use h3rs_macros::{all, delete, get, group, head, options, patch, post, put};
 #[cfg(all(feature = "macros", feature = "sse"))]
 pub use h3rs_macros::{sse, yielding};
 
@@ -133,8 +135,8 @@ pub mod prelude {
     #[cfg(feature = "macros")]
     pub use crate::{all, delete, get, head, options, patch, post, put};
     pub use crate::{
-        Bytes, Form, FromEvent, H3Event, HeaderMap, Html, HttpError, IntoResponse, Json, Method,
-        Next, Query, Redirect, Response, State, StatusCode, H3,
+        Bytes, Form, FromBody, FromEvent, H3Event, HeaderMap, Html, HttpError, IntoResponse, Json,
+        Method, Next, Query, Redirect, Response, State, StatusCode, H3,
     };
     // The `sse` attribute only: `crate::sse` would bring the module along.
     #[cfg(all(feature = "macros", feature = "sse"))]

@@ -39,6 +39,7 @@ impl Requirements {
         self.states.iter().map(|(_, name)| *name)
     }
 
+    // Read by the app's check before serving, which lands with the app side of this issue.
     pub(crate) fn states(&self) -> impl Iterator<Item = (TypeId, &'static str)> + '_ {
         self.states.iter().copied()
     }

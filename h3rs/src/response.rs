@@ -239,7 +239,7 @@ impl<T: Into<Body>> IntoResponse for Html<T> {
 }
 
 /// JSON in and out: as a response it serializes `T` (`application/json`);
-/// as an extractor it parses the request body (see [`FromEvent`](crate::FromEvent)).
+/// as an extractor it parses the request body (see [`FromBody`](crate::FromBody)).
 /// A value that fails to serialize answers a logged 500.
 ///
 /// ```

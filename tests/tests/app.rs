@@ -224,3 +224,26 @@ async fn a_missing_state_stops_the_server_from_starting_and_names_it() {
     let err = app.check().unwrap_err();
     assert!(err.to_string().contains("GET /a/hello"), "{err}");
 }
+
+#[get("/greet")]
+async fn greet(State(greeting): State<Greeting>) -> &'static str {
+    greeting.0
+}
+
+#[get("/maybe")]
+async fn maybe_greet(greeting: Option<State<Greeting>>) -> &'static str {
+    greeting.map_or("no greeting", |State(greeting)| greeting.0)
+}
+
+#[tokio::test]
+async fn a_route_macro_declares_the_state_it_extracts() {
+    let err = Server::bind(H3::new().register(greet), test_options())
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("GET /greet"), "{err}");
+    // An optional state is not a requirement.
+    let server = spawn(H3::new().register(maybe_greet)).await;
+    assert_eq!(server.get("/maybe").await.text(), "no greeting");
+    server.stop().await;
+}

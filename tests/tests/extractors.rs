@@ -83,13 +83,55 @@ async fn state(name: String, State(greeting): State<Greeting>, event: &H3Event) 
     )
 }
 
-#[get("/missing-state")]
-async fn missing_state(State(n): State<u128>) -> String {
-    n.to_string()
+#[post("/maybe-json")]
+async fn maybe_json(item: Option<Json<Item>>) -> String {
+    match item {
+        Some(Json(item)) => format!("{} x{}", item.name, item.qty),
+        None => "no item".to_owned(),
+    }
+}
+
+#[post("/maybe-bytes")]
+async fn maybe_bytes(body: Option<Bytes>) -> String {
+    body.map_or("no body".to_owned(), |body| format!("{} bytes", body.len()))
+}
+
+#[derive(Clone)]
+struct Unset;
+
+#[get("/maybe-parts")]
+async fn maybe_parts(paging: Option<Query<Paging>>, unset: Option<State<Unset>>) -> String {
+    format!(
+        "{} {}",
+        paging.map_or("no query".to_owned(), |paging| format!(
+            "page {}",
+            paging.page
+        )),
+        if unset.is_some() { "state" } else { "no state" },
+    )
+}
+
+/// A body extractor of the app's own, after a parts extractor.
+struct Words(Vec<String>);
+
+impl h3rs::FromBody for Words {
+    async fn from_body(event: &mut H3Event) -> Result<Self, HttpError> {
+        let text = String::from_body(event).await?;
+        Ok(Words(text.split_whitespace().map(str::to_owned).collect()))
+    }
+}
+
+#[post("/words")]
+async fn words(method: Method, Words(words): Words) -> String {
+    format!("{method} {}", words.len())
 }
 
 fn app() -> H3 {
     h3rs::app![
+        maybe_json,
+        maybe_bytes,
+        maybe_parts,
+        words,
         user,
         file,
         pair,
@@ -99,8 +141,7 @@ fn app() -> H3 {
         raw,
         text,
         head_parts,
-        state,
-        missing_state
+        state
     ]
     .state(Greeting("hello"))
 }
@@ -240,9 +281,6 @@ async fn headers_method_uri_state_and_event() {
         server.get("/state/ada").await.text(),
         "hello ada at /state/:name"
     );
-    let missing = server.get("/missing-state").await;
-    assert_eq!(missing.status, 500);
-    assert_eq!(missing.json()["message"], "Internal Server Error");
     server.stop().await;
 }
 
@@ -313,5 +351,72 @@ async fn default_body_limit_is_one_mebibyte() {
         .await;
     assert_eq!(over.status, 413);
     assert_eq!(over.json()["status"], 413);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn optional_body_is_none_only_when_absent() {
+    let server = spawn(app().body_limit(64)).await;
+    let json =
+        |body: &'static str| server.send_body("POST", "/maybe-json", "application/json", body);
+    assert_eq!(json(r#"{"name":"pen","qty":2}"#).await.text(), "pen x2");
+    // No body at all: None.
+    let empty = server
+        .send(
+            request("POST", "/maybe-json")
+                .body(Full::default())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(empty.text(), "no item");
+    // Present but malformed: the error it would be without the Option.
+    let broken = json("{").await;
+    assert_eq!(broken.status, 400);
+    assert!(broken.json()["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Invalid JSON body"));
+    assert_eq!(json(r#"{"name":"pen"}"#).await.status, 400);
+    let wrong_type = server
+        .send_body("POST", "/maybe-json", "text/plain", "pen")
+        .await;
+    assert_eq!(wrong_type.status, 415);
+    // Over the limit: still a 413.
+    let big = "x".repeat(65);
+    let over = server
+        .send_body("POST", "/maybe-bytes", "application/octet-stream", &big)
+        .await;
+    assert_eq!(over.status, 413);
+    let none = server
+        .send(
+            request("POST", "/maybe-bytes")
+                .body(Full::default())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(none.text(), "no body");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn optional_parts_are_none_only_when_absent() {
+    let server = spawn(app()).await;
+    assert_eq!(server.get("/maybe-parts").await.text(), "no query no state");
+    assert_eq!(
+        server.get("/maybe-parts?page=3").await.text(),
+        "page 3 no state"
+    );
+    // A query that is there but does not parse is still a 400.
+    assert_eq!(server.get("/maybe-parts?page=x").await.status, 400);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_body_extractor_of_our_own_reads_the_body_last() {
+    let server = spawn(app()).await;
+    let reply = server
+        .send_body("POST", "/words", "text/plain", "one two three")
+        .await;
+    assert_eq!(reply.text(), "POST 3");
     server.stop().await;
 }

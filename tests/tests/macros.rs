@@ -131,7 +131,53 @@ async fn group_mod_collects_its_annotated_items() {
 }
 
 #[tokio::test]
-async fn the_handler_as_written_stays_callable() {
-    assert_eq!(ping::handler().await, "pong");
-    assert_eq!(ping_post::handler(), "posted pong");
+async fn the_function_as_written_stays_callable() {
+    assert_eq!(ping::function().await, "pong");
+    assert_eq!(ping_post::function(), "posted pong");
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a generated handler requires from its app.
+
+#[derive(Clone)]
+struct Db;
+
+#[derive(Clone)]
+struct Metrics;
+
+#[derive(Clone)]
+struct Feed;
+
+#[post("/needs/:id")]
+async fn needs(
+    id: u64,
+    db: State<Db>,
+    metrics: Option<State<Metrics>>,
+    again: State<Db>,
+    body: Json<serde_json::Value>,
+) -> String {
+    let _ = (db, metrics, again, body);
+    id.to_string()
+}
+
+h3rs::yielding! {
+    #[sse("/feed")]
+    async fn feed(State(_feed): State<Feed>, _last: LastEventId) {
+        yield "item";
+    }
+}
+
+/// The state types `handler` requires, by name.
+fn required(handler: &impl h3rs::Handler) -> Vec<&'static str> {
+    let mut requirements = h3rs::Requirements::default();
+    handler.requires(&mut requirements);
+    requirements.state_names().collect()
+}
+
+#[test]
+fn generated_handlers_report_their_state_types() {
+    // `Option<State<Metrics>>` works without the state, so it requires nothing; `Db` once.
+    assert_eq!(required(&needs {}), [std::any::type_name::<Db>()]);
+    assert_eq!(required(&feed {}), [std::any::type_name::<Feed>()]);
+    assert!(required(&ping {}).is_empty());
 }

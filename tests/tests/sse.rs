@@ -220,9 +220,24 @@ h3rs::yielding! {
             "http" => Err(HttpError::bad_request("bad things happened"))?,
             "internal" => Err(HttpError::internal("the database is on fire"))?,
             "early" => return Ok(()),
+            "return" => return Err(HttpError::not_found("no such feed")),
             _ => {}
         }
         yield "after";
+        // A final expression that is not `Ok(())` ends the stream as its result says.
+        if how == "last" {
+            Err(HttpError::bad_request("the last word"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Mixed yields, through `Into<SseEvent>`, in a function whose result is an alias.
+    #[sse("/aliased")]
+    async fn aliased() -> std::io::Result<()> {
+        yield "text";
+        yield String::from("string");
+        yield SseEvent::new("event").event("kind");
         Ok(())
     }
 
@@ -247,6 +262,7 @@ fn generators(probe: Probe) -> H3 {
         idle_silent,
         counter,
         fallible,
+        aliased,
         io_error
     ]
     .state(probe)
@@ -436,6 +452,18 @@ async fn a_fallible_generator_ends_with_a_safe_error_event() {
         "data: before\n\ndata: after\n\n"
     );
     assert_eq!(text("/fallible/early").await, "data: before\n\n");
+    assert_eq!(
+        text("/fallible/return").await,
+        "data: before\n\nevent: error\ndata: no such feed\n\n"
+    );
+    assert_eq!(
+        text("/fallible/last").await,
+        "data: before\n\ndata: after\n\nevent: error\ndata: the last word\n\n"
+    );
+    assert_eq!(
+        text("/aliased").await,
+        "data: text\n\ndata: string\n\nevent: kind\ndata: event\n\n"
+    );
     assert_eq!(
         text("/fallible/http").await,
         "data: before\n\nevent: error\ndata: bad things happened\n\n"

@@ -54,8 +54,12 @@ fn catch_all_not_last() {
 fn unknown_param() {
     assert_errors(
         r#"#[get("/users/:id")] async fn user(idd: u64) {}"#,
+        &[r#"`idd` is not a param of the path "/users/:id": did you mean `id`? write `id: u64`"#],
+    );
+    assert_errors(
+        r#"#[get("/users/:id")] async fn user(user_id: u64) {}"#,
         &[
-            r#"`idd` is not a param of the path "/users/:id", which has `:id`: rename the parameter to one of them, or add `:idd` to the path"#,
+            r#"`user_id` is not a param of the path "/users/:id", which has `:id`: rename the parameter to one of them, or add `:user_id` to the path"#,
         ],
     );
     assert_errors(
@@ -75,6 +79,64 @@ fn unknown_param() {
         &[
             r#"a `u64` parameter is parsed from the path: name it like a param of "/users/:id", as in `id: u64` for "/users/:id""#,
         ],
+    );
+}
+
+#[test]
+fn misspelt_param() {
+    // A `String` not named like a param would be the body: one typo away from an untaken
+    // `:param`, it is an error.
+    assert_errors(
+        r#"#[get("/rooms/:room")] async fn room(rooom: String) {}"#,
+        &[
+            r#"`rooom` is not a param of the path "/rooms/:room", so a `String` parameter is the request body as text: did you mean `room`? write `room: String`"#,
+        ],
+    );
+    assert_errors(
+        r#"#[get("/users/:user_id")] async fn user(userId: Uuid) {}"#,
+        &[
+            r#"`userId` is not a param of the path "/users/:user_id": did you mean `user_id`? write `user_id: Uuid`"#,
+        ],
+    );
+    assert_errors(
+        r#"yielding! { #[sse("/rooms/:room")] async fn room(rom: String) { yield "x"; } }"#,
+        &[
+            r#"`rom` is not a param of the path "/rooms/:room", so a `String` parameter is the request body as text: did you mean `room`? write `room: String`"#,
+        ],
+    );
+    // Taken already, far from it, or not a plain type: no error.
+    assert_errors(
+        r#"#[get("/rooms/:room")] async fn room(room: String, rooms: String) {}"#,
+        &[],
+    );
+    assert_errors(
+        r#"#[post("/rooms/:room")] async fn room(body: String) {}"#,
+        &[],
+    );
+    assert_errors(
+        r#"#[get("/rooms/:room")] async fn room(rooms: Query<Paging>) {}"#,
+        &[],
+    );
+}
+
+#[test]
+fn body_extractors() {
+    assert_errors(
+        r#"#[post("/items")] async fn create(item: Json<Item>, note: String) {}"#,
+        &["`Json<Item>` and `String` both read the request body, which can be read once: take one of them (`Bytes` gives the raw body, to parse in more than one way)"],
+    );
+    assert_errors(
+        r#"#[post("/items")] async fn create(Json(item): Json<Item>, q: Query<Paging>, event: &H3Event) {}"#,
+        &["`Json<Item>` reads the request body, so it must be the last extractor: move `Json(item): Json<Item>` after `q: Query<Paging>`"],
+    );
+    assert_errors(
+        r#"#[post("/items")] async fn create(form: Option<Form<Item>>, bytes: Bytes) {}"#,
+        &["`Option<Form<Item>>` and `Bytes` both read the request body, which can be read once: take one of them (`Bytes` gives the raw body, to parse in more than one way)"],
+    );
+    // Last, after the event and path params: fine.
+    assert_errors(
+        r#"#[post("/items/:id")] async fn create(q: Query<Paging>, item: Json<Item>, id: u64, event: &H3Event) {}"#,
+        &[],
     );
 }
 
@@ -265,22 +327,6 @@ fn group_errors() {
 }
 
 #[test]
-fn serve_nothing() {
-    assert_errors(
-        "serve!();",
-        &["serve! needs the routes to serve: write `h3rs::serve!(index, user)`"],
-    );
-}
-
-#[test]
-fn list_syntax() {
-    assert_eq!(errors("routes![a b];").len(), 1);
-    assert_eq!(errors("app![a; b];").len(), 1);
-    assert!(errors("routes![];").is_empty());
-    assert!(errors("app![];").is_empty());
-}
-
-#[test]
 fn websocket_misspelt_hook() {
     assert_errors(
         r#"#[websocket("/ws")] impl Chat { async fn on_open(&self, peer: &Peer) {} }"#,
@@ -372,6 +418,36 @@ fn yielding_holds_sse_functions() {
     assert_errors(
         r#"yielding! { async fn a() { yield 1; } }"#,
         &["yielding! holds #[sse] functions only: add #[sse(\"/path\")] to it, or move it out of the block"],
+    );
+}
+
+#[test]
+fn sse_result() {
+    assert_errors(
+        r#"yielding! { #[sse("/a")] async fn a() -> u32 { yield "x"; 1 } }"#,
+        &["an #[sse] function returns nothing or `Result<(), E>`: remove `-> u32`, or return `Result<(), E>` to use `?` (an error ends the stream)"],
+    );
+    assert_errors(r#"yielding! { #[sse("/a")] async fn a() -> () {} }"#, &[]);
+    assert_errors(
+        r#"yielding! { #[sse("/a")] async fn a() -> io::Result<()> { Ok(()) } }"#,
+        &[],
+    );
+}
+
+#[test]
+fn sse_question_mark_in_a_macro_call() {
+    assert_errors(
+        r#"yielding! { #[sse("/a")] async fn a() -> Result<(), E> { tokio::select! { r = f() => { let x = r?; yield x; } } Ok(()) } }"#,
+        &["`?` inside a macro call does not reach the event stream: take the result out of the macro (`result = future => result,`), then use `?` on it"],
+    );
+    assert_errors(
+        r#"yielding! { #[sse("/a")] async fn a() -> Result<(), E> { tokio::select! { _ = f() => return Err(e), } Ok(()) } }"#,
+        &["`return` with a result inside a macro call does not reach the event stream: take the result out of the macro, then `return` it or use `?`"],
+    );
+    // `return Ok(())` is fine, and so is tracing's `?value`; an infallible body has no `?`.
+    assert_errors(
+        r#"yielding! { #[sse("/a")] async fn a() -> Result<(), E> { tokio::select! { _ = f() => return Ok(()), } tracing::info!(?peer, x = ?y); Ok(()) } }"#,
+        &[],
     );
 }
 

@@ -12,7 +12,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::{Item, Meta};
 
-use crate::route::Method;
+use crate::model::Method;
 
 const METHODS: [Method; 8] = [
     Method::Get,
@@ -26,7 +26,7 @@ const METHODS: [Method; 8] = [
 ];
 
 /// Expands the macro of `source`: a route attribute, `#[sse]` or `#[group]` on its only item, or
-/// an item macro `routes![...];`, `app![...];`, `serve!(...);`, `yielding! { ... }`.
+/// `yielding! { ... }`.
 fn expand(source: &str) -> TokenStream {
     let file: syn::File = syn::parse_str(source).expect("test source parses");
     let [item] = <[Item; 1]>::try_from(file.items).unwrap_or_else(|_| panic!("one item"));
@@ -34,9 +34,6 @@ fn expand(source: &str) -> TokenStream {
         let name = call.mac.path.segments.last().unwrap().ident.to_string();
         let tokens = call.mac.tokens.clone();
         return match name.as_str() {
-            "routes" => crate::routes::expand_list(tokens),
-            "app" => crate::app::expand_app(tokens),
-            "serve" => crate::app::expand_serve(tokens),
             "yielding" => crate::sse::expand_yielding(tokens),
             other => panic!("unknown macro {other}!"),
         };
@@ -73,7 +70,7 @@ fn expand(source: &str) -> TokenStream {
     match METHODS.iter().find(|method| method.attribute() == name) {
         Some(method) => crate::route::expand(*method, args, item),
         None if name == "sse" => crate::sse::expand(args, item, crate::sse::Place::Attribute),
-        None => crate::routes::expand_group(args, item),
+        None => crate::group::expand_group(args, item),
     }
 }
 
@@ -102,7 +99,11 @@ fn snapshot(name: &str, source: &str) {
     let input = dedent(source);
     let expansion = expand(source);
     let output = match syn::parse2::<syn::File>(expansion.clone()) {
-        Ok(file) => prettyplease::unparse(&file),
+        Ok(mut file) => {
+            let mut bodies = GeneratorBodies::default();
+            syn::visit_mut::VisitMut::visit_file_mut(&mut bodies, &mut file);
+            bodies.restore(prettyplease::unparse(&file))
+        }
         Err(_) => {
             // An expression: shown in a function.
             let expr: syn::Expr = syn::parse2(expansion).expect("an item or an expression");
@@ -149,6 +150,64 @@ fn snapshot(name: &str, source: &str) {
             path.display(),
             line + 1,
         );
+    }
+}
+
+/// The bodies of `stream!` and `try_stream!` calls, which prettyplease prints as they came
+/// (one long line): each is swapped for a marker, printed on its own as statements, and put
+/// back in place of the marker.
+#[derive(Default)]
+struct GeneratorBodies {
+    bodies: Vec<String>,
+}
+
+impl syn::visit_mut::VisitMut for GeneratorBodies {
+    fn visit_macro_mut(&mut self, call: &mut syn::Macro) {
+        let name = call.path.segments.last().unwrap().ident.to_string();
+        if name != "stream" && name != "try_stream" {
+            return;
+        }
+        let stmts = syn::parse::Parser::parse2(syn::Block::parse_within, call.tokens.clone())
+            .expect("a generator body parses");
+        let printed = prettyplease::unparse(&syn::parse_quote!(fn body() { #(#stmts)* }));
+        let inner: Vec<&str> = printed.lines().collect();
+        let inner = &inner[1..inner.len() - 1];
+        self.bodies.push(
+            inner
+                .iter()
+                .map(|line| line.strip_prefix("    ").unwrap_or(line))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        let marker = syn::Ident::new(
+            &format!("GENERATOR_BODY_{}", self.bodies.len() - 1),
+            proc_macro2::Span::call_site(),
+        );
+        call.tokens = quote::quote!(#marker);
+    }
+}
+
+impl GeneratorBodies {
+    fn restore(&self, printed: String) -> String {
+        let mut out = String::new();
+        for line in printed.lines() {
+            let marker = (0..self.bodies.len())
+                .find(|index| line.trim() == format!("GENERATOR_BODY_{index}"));
+            match marker {
+                Some(index) => {
+                    let indent = &line[..line.len() - line.trim_start().len()];
+                    for body_line in self.bodies[index].lines() {
+                        out.push_str(format!("{indent}{body_line}").trim_end());
+                        out.push('\n');
+                    }
+                }
+                None => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+        }
+        out
     }
 }
 

@@ -1,5 +1,7 @@
 //! `Sse`: a stream of events as a response, with keep-alive comments and graceful shutdown.
 
+use std::any::Any;
+use std::fmt::Display;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -12,6 +14,7 @@ use http_body::Frame;
 use tokio::time::{Instant, Sleep};
 
 use crate::body::{Body, BoxError};
+use crate::error::HttpError;
 use crate::event::H3Event;
 use crate::response::{IntoResponse, Response};
 use crate::shutdown::{Shutdown, ShutdownGuard};
@@ -33,7 +36,8 @@ type EventSource = Pin<Box<dyn Stream<Item = SseEvent> + Send>>;
 /// - When the server shuts down, the stream ends cleanly (the chunked body is terminated),
 ///   and the server waits for it within its grace period.
 ///
-/// `#[sse]` functions build one; by hand:
+/// `#[sse]` functions build one from their body (an async-stream generator); by hand, any
+/// [`Stream`] will do:
 ///
 /// ```
 /// use h3rs::sse::{Sse, SseEvent};
@@ -112,6 +116,43 @@ impl Sse {
         self
     }
 
+    /// The events of a stream that may fail: each `Ok` is sent, and the first `Err` ends the
+    /// response with an `event: error` whose data is safe to show (an [`HttpError`]'s
+    /// message, written for clients, or "Internal Server Error" for any other error type),
+    /// after logging the error. This is how an `#[sse]` function returning `Result<(), E>`
+    /// ends when its `?` fails.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::sse::{Sse, SseEvent};
+    /// use h3rs::{Body, H3, H3Event, HttpError};
+    /// use http_body_util::BodyExt;
+    ///
+    /// let app = H3::new().get("/", |event: H3Event| async move {
+    ///     let lines = futures_util::stream::iter([
+    ///         Ok("first"),
+    ///         Err(HttpError::not_found("no such feed")),
+    ///         Ok("never sent"),
+    ///     ]);
+    ///     Sse::new(&event).try_stream(lines)
+    /// });
+    /// let response = app.handle(h3rs::Request::new(Body::empty())).await;
+    /// let body = response.into_body().collect().await.unwrap().to_bytes();
+    /// assert_eq!(body, "data: first\n\nevent: error\ndata: no such feed\n\n");
+    /// # }
+    /// ```
+    pub fn try_stream<S, T, E>(self, events: S) -> Self
+    where
+        S: Stream<Item = Result<T, E>> + Send + 'static,
+        T: Into<SseEvent>,
+        E: Display + 'static,
+    {
+        self.stream(UntilError {
+            events: Some(Box::pin(events)),
+        })
+    }
+
     /// Sends a keep-alive comment after `silence` without an event, for this response.
     ///
     /// ```
@@ -157,6 +198,63 @@ impl Sse {
             shutdown,
         }
     }
+}
+
+/// The `Ok` events of a stream, then the error event of its first `Err`, and the end. The
+/// error is turned into its event inside `poll_next`, so `E` need not be `Send`.
+struct UntilError<S> {
+    /// `None` once the stream has ended.
+    events: Option<Pin<Box<S>>>,
+}
+
+impl<S, T, E> Stream for UntilError<S>
+where
+    S: Stream<Item = Result<T, E>>,
+    T: Into<SseEvent>,
+    E: Display + 'static,
+{
+    type Item = SseEvent;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SseEvent>> {
+        let Some(events) = &mut self.events else {
+            return Poll::Ready(None);
+        };
+        let item = match events.as_mut().poll_next(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(item) => item,
+        };
+        match item {
+            Some(Ok(event)) => Poll::Ready(Some(event.into())),
+            Some(Err(error)) => {
+                self.events = None;
+                Poll::Ready(Some(error_event(&error)))
+            }
+            None => {
+                self.events = None;
+                Poll::Ready(None)
+            }
+        }
+    }
+}
+
+/// The event that ends a failed stream, after logging the error: the message of an
+/// [`HttpError`] (whose internal errors say "Internal Server Error"), or "Internal Server
+/// Error" for any other type, whose text may reveal internals.
+fn error_event<E: Display + 'static>(error: &E) -> SseEvent {
+    let message = match (error as &dyn Any).downcast_ref::<HttpError>() {
+        Some(http) => {
+            match http.cause() {
+                Some(cause) => tracing::error!(error = %http, %cause, "event stream failed"),
+                None => tracing::error!(error = %http, "event stream failed"),
+            }
+            http.message.clone()
+        }
+        None => {
+            tracing::error!(%error, "event stream failed");
+            "Internal Server Error".to_owned()
+        }
+    };
+    SseEvent::new(message).event("error")
 }
 
 impl IntoResponse for Sse {

@@ -1,21 +1,8 @@
-//! Groups of routes: `routes![a, b]` and `#[group] mod api { ... }`.
+//! `#[group] mod api { ... }`: a module whose routes register together.
 
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
-use syn::{Attribute, Expr, Item, ItemMod, Token};
-
-/// `routes![a, b]` is `::h3rs::Routes::new().with(a).with(b)`.
-pub(crate) fn expand_list(input: TokenStream) -> TokenStream {
-    match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(input) {
-        Ok(items) => {
-            let items = items.iter();
-            quote!(::h3rs::Routes::new() #(.with(#items))*)
-        }
-        Err(error) => error.to_compile_error(),
-    }
-}
+use syn::{Attribute, Item, ItemMod};
 
 /// The attribute on items that `#[group]` collects (last path segment).
 const ROUTE_ATTRIBUTES: [&str; 10] = [
