@@ -13,12 +13,12 @@ use crate::error::{HttpError, RenderedError};
 use crate::event::{Connection, H3Event};
 use crate::handler::Handler;
 use crate::middleware::{Endpoint, Middleware, MiddlewareEntry, Next};
-use crate::pubsub::Hub;
+use crate::pubsub::{Hub, Payload, PubSub};
 use crate::register::Register;
 use crate::response::{IntoResponse, Response};
 use crate::router::{join_pattern, RouteMatch, Router};
 use crate::ws::handshake::{is_upgrade_request, WebSocketRoute};
-use crate::ws::{Message, WebSocket, WsOptions};
+use crate::ws::{Peers, WebSocket, WsOptions};
 use crate::Request;
 
 /// The default request body limit: 1 MiB.
@@ -128,6 +128,7 @@ pub struct H3 {
     state: Arc<Extensions>,
     body_limit: usize,
     hub: Hub,
+    peers: Peers,
     websockets: Vec<Route>,
     ws_router: Router<Arc<dyn Handler>>,
 }
@@ -209,6 +210,7 @@ impl H3 {
             state: Arc::new(Extensions::new()),
             body_limit: DEFAULT_BODY_LIMIT,
             hub: Hub::new(),
+            peers: Peers::new(),
             websockets: Vec::new(),
             ws_router: Router::new(),
         }
@@ -343,15 +345,40 @@ impl H3 {
         self
     }
 
-    /// The app's pub/sub hub: clone it to publish from tasks and state, list peers.
+    /// The app's pub/sub hub: clone it to publish from tasks and state.
     ///
     /// ```
     /// let app = h3rs::H3::new();
     /// let hub = app.hub().clone();
-    /// assert_eq!(hub.peer_count(), 0);
+    /// assert_eq!(hub.topic_count(), 0);
     /// ```
     pub fn hub(&self) -> &Hub {
         &self.hub
+    }
+
+    /// Puts the app's topics on `backend` (in memory by default). What was made on the
+    /// app's hub before, and its clones, move to the new one.
+    ///
+    /// ```
+    /// let app = h3rs::H3::new().pubsub(h3rs::pubsub::MemoryPubSub::new());
+    /// # let _ = app;
+    /// ```
+    pub fn pubsub(mut self, backend: impl PubSub) -> Self {
+        let hub = Hub::with_backend(backend);
+        hub.absorb(&self.hub);
+        self.hub = hub;
+        self
+    }
+
+    /// The WebSocket peers connected to the app.
+    ///
+    /// ```
+    /// let app = h3rs::H3::new();
+    /// let peers = app.peers().clone();
+    /// assert_eq!(peers.len(), 0);
+    /// ```
+    pub fn peers(&self) -> &Peers {
+        &self.peers
     }
 
     /// Publishes `message` to every subscriber of `topic` (WebSocket peers
@@ -361,7 +388,7 @@ impl H3 {
     /// let app = h3rs::H3::new();
     /// assert_eq!(app.publish("news", "nobody is listening yet"), 0);
     /// ```
-    pub fn publish(&self, topic: &str, message: impl Into<Message>) -> usize {
+    pub fn publish(&self, topic: &str, message: impl Into<Payload>) -> usize {
         self.hub.publish(topic, message)
     }
 
@@ -392,6 +419,9 @@ impl H3 {
     /// ```
     pub fn mount(mut self, prefix: &str, other: impl Into<H3>) -> Self {
         let other: H3 = other.into();
+        // One hub and one peer registry per served app, whatever was made on the sub-app's.
+        self.hub.absorb(&other.hub);
+        self.peers.absorb(&other.peers);
         for route in &other.routes {
             let pattern = join_pattern(prefix, &route.pattern);
             self = self.add_route(route.method.clone(), &pattern, route.handler.clone());
@@ -578,6 +608,7 @@ impl H3 {
             self.state.clone(),
             self.body_limit,
             self.hub.clone(),
+            self.peers.clone(),
             connection,
         );
         let is_head = event.method() == Method::HEAD;

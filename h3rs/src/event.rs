@@ -12,6 +12,7 @@ use http_body_util::{BodyExt, Limited};
 use crate::body::Body;
 use crate::error::HttpError;
 use crate::pubsub::Hub;
+use crate::ws::Peers;
 use crate::router::Params;
 use crate::Request;
 
@@ -87,6 +88,7 @@ pub struct H3Event {
     context: Extensions,
     body_limit: usize,
     hub: Hub,
+    peers: Peers,
     connection: Option<Arc<Connection>>,
 }
 
@@ -96,6 +98,7 @@ impl H3Event {
         state: Arc<Extensions>,
         body_limit: usize,
         hub: Hub,
+        peers: Peers,
         connection: Option<Arc<Connection>>,
     ) -> Self {
         let (parts, body) = request.into_parts();
@@ -112,6 +115,7 @@ impl H3Event {
             context: Extensions::new(),
             body_limit,
             hub,
+            peers,
             connection,
         }
     }
@@ -400,6 +404,18 @@ impl H3Event {
     /// ```
     pub fn hub(&self) -> &Hub {
         &self.hub
+    }
+
+    /// The WebSocket peers connected to the app.
+    ///
+    /// ```
+    /// # fn demo(event: &h3rs::H3Event) {
+    /// let online = event.peers().len();
+    /// # let _ = online;
+    /// # }
+    /// ```
+    pub fn peers(&self) -> &Peers {
+        &self.peers
     }
 
     /// The server's shutdown signal, when served by [`serve`](fn@crate::serve):
