@@ -12,8 +12,8 @@ use http_body_util::{BodyExt, Limited};
 use crate::body::Body;
 use crate::error::HttpError;
 use crate::pubsub::Hub;
-use crate::ws::Peers;
 use crate::router::Params;
+use crate::ws::Peers;
 use crate::Request;
 
 /// The client's address, as a handler parameter. It exists only when the app

@@ -136,7 +136,10 @@ async fn topic_events_carry_their_sse_event_name() {
     let hub = app.hub().clone();
     let server = spawn(app).await;
     let mut stream = server.open_get("/news").await;
-    assert_eq!(hub.publish("news", Payload::from("x").with_event("note")), 1);
+    assert_eq!(
+        hub.publish("news", Payload::from("x").with_event("note")),
+        1
+    );
     assert_eq!(hub.publish("news", SseEvent::new("y").event("joined")), 1);
     assert_eq!(hub.publish("news", "z"), 1);
     stream.read_until("data: z\n\n").await;
@@ -165,7 +168,10 @@ async fn a_subscription_keeps_the_kind_of_what_peers_publish() {
     let text = feed.next().await.unwrap();
     let binary = feed.next().await.unwrap();
     assert_eq!((text.is_text(), text.as_str()), (true, Some("héllo")));
-    assert_eq!((binary.is_binary(), binary.bytes()), (true, &[0xffu8, 0][..]));
+    assert_eq!(
+        (binary.is_binary(), binary.bytes()),
+        (true, &[0xffu8, 0][..])
+    );
     drop(client);
     server.stop().await;
 }
@@ -195,7 +201,10 @@ async fn a_peer_under_drop_newest_refuses_what_does_not_fit_and_stays_open() {
     let (server, mut client, peer) = peer_with(Overflow::DropNewest).await;
     // In one go, so that the writer cannot drain in between: four fit.
     let sent: Vec<bool> = (0..10).map(|n| peer.send(format!("m{n}"))).collect();
-    assert_eq!(sent, [true, true, true, true, false, false, false, false, false, false]);
+    assert_eq!(
+        sent,
+        [true, true, true, true, false, false, false, false, false, false]
+    );
     for n in 0..4 {
         assert_eq!(next_text(&mut client).await, format!("m{n}"));
     }
@@ -254,7 +263,9 @@ async fn an_event_stream_that_overflows_from_a_topic_closes_and_leaves_it() {
     let server = spawn(app).await;
     let mut stream = server.open_get("/news").await;
     // In one go: the response cannot send in between.
-    let reached: Vec<usize> = (1..=4).map(|n| hub.publish("news", n.to_string())).collect();
+    let reached: Vec<usize> = (1..=4)
+        .map(|n| hub.publish("news", n.to_string()))
+        .collect();
     assert_eq!(reached, [1, 1, 0, 0]);
     // Closed by the publish that overflowed, in the publisher's task.
     assert_eq!(hub.subscriber_count("news"), 0);

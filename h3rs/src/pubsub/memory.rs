@@ -39,6 +39,8 @@ struct State {
     /// The origin of the idle clocks (tokio's, which tests can pause).
     epoch: Instant,
     last_sweep: AtomicU64,
+    /// How often the sweeper task runs, in milliseconds, once there is one.
+    sweep_every: Mutex<Option<u64>>,
 }
 
 /// One topic, replaced as a whole when its subscribers change.
@@ -113,6 +115,7 @@ impl MemoryPubSub {
                 run: format!("{run:x}").into(),
                 epoch: Instant::now(),
                 last_sweep: AtomicU64::new(0),
+                sweep_every: Mutex::new(None),
             }),
         }
     }
@@ -423,7 +426,17 @@ impl PubSub for MemoryPubSub {
             }
         }
         if let Some(idle) = policy.idle {
-            spawn_sweeper(Arc::downgrade(&self.state), idle);
+            let every = (idle / 2).max(Duration::from_millis(1));
+            let mut current = state
+                .sweep_every
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            // One task sweeps for every policy, at the pace of the shortest idle time.
+            if current.map_or(true, |ms| (every.as_millis() as u64) < ms)
+                && spawn_sweeper(Arc::downgrade(&self.state), every)
+            {
+                *current = Some(every.as_millis() as u64);
+            }
         }
     }
 
@@ -452,13 +465,14 @@ impl PubSub for MemoryPubSub {
     }
 }
 
-/// Sweeps idle logs every half `idle` while the backend lives, if there is a runtime to
-/// run on (without one, making a new topic sweeps).
-fn spawn_sweeper(state: Weak<State>, idle: Duration) {
+/// Sweeps idle logs `every` so often while the backend lives, if there is a runtime to run
+/// on (without one, making a new topic sweeps); returns whether it could. A sweeper stops
+/// when a faster one has started.
+fn spawn_sweeper(state: Weak<State>, every: Duration) -> bool {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return;
+        return false;
     };
-    let every = (idle / 2).max(Duration::from_millis(1));
+    let pace = every.as_millis() as u64;
     runtime.spawn(async move {
         let mut tick = tokio::time::interval_at(Instant::now() + every, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -467,7 +481,15 @@ fn spawn_sweeper(state: Weak<State>, idle: Duration) {
             let Some(state) = state.upgrade() else {
                 return;
             };
+            let fastest = *state
+                .sweep_every
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if fastest.is_some_and(|fastest| fastest < pace) {
+                return;
+            }
             state.sweep();
         }
     });
+    true
 }

@@ -135,14 +135,20 @@ impl Payload {
         self.meta.as_ref()?.event.as_deref()
     }
 
-    /// The replay id, on topics that keep a replay log.
+    /// The replay id, on topics that keep a replay log: what a client hands back to
+    /// resume (an SSE stream sends it as `id:`, and the browser as `Last-Event-ID`).
     ///
     /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use futures_util::StreamExt;
+    ///
     /// let hub = h3rs::pubsub::Hub::new();
     /// hub.replay("news", h3rs::pubsub::ReplayPolicy::last(10));
-    /// let news = hub.subscription("news", 8);
+    /// let mut news = hub.subscription("news", 8);
     /// hub.publish("news", "first");
-    /// # drop(news);
+    /// assert!(news.next().await.unwrap().id().is_some());
+    /// # }
     /// ```
     pub fn id(&self) -> Option<&str> {
         self.meta.as_ref()?.id.as_deref()
@@ -320,6 +326,9 @@ mod tests {
         assert!(payload.is_text());
         let plain = Payload::from("x");
         assert_ne!(payload, plain);
-        assert_eq!(format!("{payload:?}"), r#"Text { data: "x", event: "chat", id: "1" }"#);
+        assert_eq!(
+            format!("{payload:?}"),
+            r#"Text { data: "x", event: "chat", id: "1" }"#
+        );
     }
 }

@@ -184,7 +184,11 @@ mod tests {
         for n in 1..=5 {
             log.record("r", Payload::from(format!("m{n}")));
         }
-        let texts = |last| log.after("r", last).map(|p| p.text().into_owned()).collect::<Vec<_>>();
+        let texts = |last| {
+            log.after("r", last)
+                .map(|p| p.text().into_owned())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(texts("r-3"), ["m4", "m5"]);
         assert_eq!(texts("r-5"), Vec::<String>::new());
         // Older than what is kept, from another run, or not an id of ours: all of it.

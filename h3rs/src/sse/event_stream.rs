@@ -431,7 +431,10 @@ impl EventStream {
         let Some(guard) = hub.subscribe_as(shared.id, topic, Arc::new(feed), after) else {
             return;
         };
-        let mut follows = shared.follows.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut follows = shared
+            .follows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if shared.is_closed() {
             drop(follows);
             drop(guard);

@@ -328,7 +328,9 @@ impl Peer {
     }
 
     pub(crate) fn send_ping(&self) -> bool {
-        self.shared.enqueue(tungstenite::Message::Ping(Bytes::new())) == Pushed::Queued
+        self.shared
+            .enqueue(tungstenite::Message::Ping(Bytes::new()))
+            == Pushed::Queued
     }
 
     /// Bytes queued for this peer and not yet handed to the socket.
@@ -533,7 +535,11 @@ impl Peer {
 
     /// Takes everything queued, once there is something. The flag says whether the queue
     /// had been full since the last batch.
-    pub(crate) fn poll_outgoing(&self, cx: &mut Context<'_>, into: &mut Vec<Outgoing>) -> Poll<bool> {
+    pub(crate) fn poll_outgoing(
+        &self,
+        cx: &mut Context<'_>,
+        into: &mut Vec<Outgoing>,
+    ) -> Poll<bool> {
         self.shared.queue.poll_take(cx, into)
     }
 
@@ -555,8 +561,10 @@ impl Peer {
                 true
             }
         });
-        let topics: Vec<SubscriptionGuard> =
-            lock(&self.shared.topics).drain().map(|(_, guard)| guard).collect();
+        let topics: Vec<SubscriptionGuard> = lock(&self.shared.topics)
+            .drain()
+            .map(|(_, guard)| guard)
+            .collect();
         drop(topics);
         self.shared.peers.remove(self.id());
     }
