@@ -224,3 +224,81 @@ fn absorbing_chains_and_cycles_end_in_one_hub() {
     assert_eq!(c.publish("t", "x"), 1);
     assert_eq!(a.subscriber_count("t"), 1);
 }
+
+/// Takes `room` payloads, then overflows, as a bounded queue under `Overflow::Close` does.
+struct Small {
+    room: usize,
+    got: Mutex<Vec<String>>,
+    overflowed: Mutex<usize>,
+    /// Publishes here when told of the overflow, as a close hook may.
+    announce: Option<(Hub, &'static str)>,
+}
+
+impl Subscriber for Small {
+    fn deliver(&self, payload: &Payload) -> Delivery {
+        let mut got = self.got.lock().unwrap();
+        if got.len() == self.room {
+            return Delivery::Overflowed;
+        }
+        got.push(payload.text().into_owned());
+        Delivery::Accepted
+    }
+
+    fn overflowed(&self) {
+        let first = {
+            let mut count = self.overflowed.lock().unwrap();
+            *count += 1;
+            *count == 1
+        };
+        if let (true, Some((hub, topic))) = (first, &self.announce) {
+            hub.publish(topic, "a subscriber left");
+        }
+    }
+}
+
+#[test]
+fn a_catch_up_larger_than_the_subscriber_overflows_it_and_does_not_subscribe_it() {
+    let hub = Hub::new();
+    hub.replay("feed", ReplayPolicy::last(3));
+    for n in 1..=5 {
+        hub.publish("feed", format!("m{n}"));
+    }
+    let small = Arc::new(Small {
+        room: 2,
+        got: Mutex::default(),
+        overflowed: Mutex::default(),
+        announce: Some((hub.clone(), "feed")),
+    });
+    let id = hub.subscriber_id();
+    let guard = hub.subscribe_as(id, "feed", small.clone(), Some("not an id of this run"));
+    // The log kept the last three (drop oldest); the subscriber took two of them.
+    assert_eq!(*small.got.lock().unwrap(), ["m3", "m4"]);
+    assert_eq!(*small.overflowed.lock().unwrap(), 1);
+    assert_eq!(hub.subscriber_count("feed"), 0);
+    assert_eq!(hub.publish("feed", "m6"), 0);
+    drop(guard);
+    // Its `overflowed` published outside the log's lock (inside, it would have deadlocked).
+    let everything = Arc::new(Recorder::default());
+    let _all = hub.subscribe_as(hub.subscriber_id(), "feed", everything.clone(), Some("?"));
+    assert_eq!(everything.texts(), ["m5", "a subscriber left", "m6"]);
+}
+
+#[test]
+fn a_subscriber_is_told_of_its_overflow_outside_the_hubs_locks() {
+    let hub = Hub::new();
+    hub.replay("logged", ReplayPolicy::last(8));
+    for topic in ["plain", "logged"] {
+        // Publishing to the same topic from `overflowed` would deadlock under its lock.
+        let small = Arc::new(Small {
+            room: 1,
+            got: Mutex::default(),
+            overflowed: Mutex::default(),
+            announce: Some((hub.clone(), topic)),
+        });
+        let _guard = hub.subscribe(topic, small.clone());
+        assert_eq!(hub.publish(topic, "fits"), 1);
+        assert_eq!(hub.publish(topic, "overflows"), 0);
+        // Told twice: of the publish, then of its own announcement, which it had no room for.
+        assert_eq!(*small.overflowed.lock().unwrap(), 2, "{topic}");
+    }
+}
