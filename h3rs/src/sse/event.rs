@@ -262,31 +262,17 @@ impl<T: Serialize> From<Json<T>> for SseEvent {
 }
 
 impl SseEvent {
-    /// The event of a payload that a stream follows: its text as the data, with its event
-    /// name and replay id. A binary payload has no SSE form: `None`.
-    pub(crate) fn of_payload(payload: &Payload) -> Option<SseEvent> {
-        payload.is_text().then(|| SseEvent::from(payload))
-    }
-}
-
-/// A published payload as an event, as a `Subscription` yields it in an `#[sse]` function:
-/// the text is the data (binary data is converted lossily), with the payload's event name
-/// and replay id.
-///
-/// ```
-/// use h3rs::pubsub::Payload;
-/// use h3rs::sse::SseEvent;
-/// let event = SseEvent::from(Payload::from("hi").with_event("chat").with_id("7"));
-/// assert_eq!(event.to_bytes(), "id: 7\nevent: chat\ndata: hi\n\n");
-/// ```
-impl From<Payload> for SseEvent {
-    fn from(payload: Payload) -> Self {
-        SseEvent::from(&payload)
-    }
-}
-
-impl From<&Payload> for SseEvent {
-    fn from(payload: &Payload) -> Self {
+    /// A published payload as an event, as a `Subscription` yields it in an `#[sse]`
+    /// function: the text is the data (binary data is converted lossily), with the
+    /// payload's event name and replay id.
+    ///
+    /// ```
+    /// use h3rs::pubsub::Payload;
+    /// use h3rs::sse::SseEvent;
+    /// let event = SseEvent::from_payload(&Payload::from("hi").with_event("chat").with_id("7"));
+    /// assert_eq!(event.to_bytes(), "id: 7\nevent: chat\ndata: hi\n\n");
+    /// ```
+    pub fn from_payload(payload: &Payload) -> SseEvent {
         let mut event = SseEvent::new(payload.text());
         if let Some(name) = payload.event() {
             event = event.event(name);
@@ -295,6 +281,11 @@ impl From<&Payload> for SseEvent {
             event = event.id(id);
         }
         event
+    }
+
+    /// The event of a payload that a stream follows; a binary payload has no SSE form.
+    pub(crate) fn of_payload(payload: &Payload) -> Option<SseEvent> {
+        payload.is_text().then(|| SseEvent::from_payload(payload))
     }
 }
 
