@@ -133,3 +133,47 @@ impl Peers {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pubsub::Hub;
+    use crate::ws::peer::PeerInit;
+    use crate::ws::WsOptions;
+
+    fn peer(peers: &Peers) -> Peer {
+        Peer::new(PeerInit {
+            uri: http::Uri::from_static("/ws"),
+            headers: http::HeaderMap::new(),
+            params: Default::default(),
+            remote_addr: None,
+            protocol: None,
+            context: http::Extensions::new(),
+            hub: Hub::new(),
+            peers: peers.clone(),
+            options: Arc::new(WsOptions::default()),
+        })
+    }
+
+    #[test]
+    fn an_absorbed_registry_and_its_clones_act_as_the_absorbing_one() {
+        let parent = Peers::new();
+        let child = Peers::new();
+        let clone = child.clone();
+        let early = peer(&child);
+        early.join();
+        parent.absorb(&child);
+        assert_eq!((parent.len(), clone.len()), (1, 1));
+        // Peers that join through the child's handle are listed by the parent.
+        let late = peer(&clone);
+        late.join();
+        assert_eq!(parent.len(), 2);
+        assert_eq!(parent.get(late.id()), Some(late.clone()));
+        early.leave();
+        late.leave();
+        assert!(parent.is_empty() && clone.is_empty());
+        // Absorbing back changes nothing.
+        child.absorb(&parent);
+        assert!(Arc::ptr_eq(&child.current().inner, &parent.current().inner));
+    }
+}
