@@ -354,7 +354,8 @@ impl Peer {
         self.shared.queue.bytes()
     }
 
-    /// Subscribes this peer to `topic`.
+    /// Subscribes this peer to `topic` (nothing happens once the peer is closing: it would
+    /// be a subscription that nothing removes).
     ///
     /// ```
     /// use h3rs::ws::{Peer, WebSocket};
