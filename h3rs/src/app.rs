@@ -15,7 +15,7 @@ use crate::event::{Connection, H3Event};
 use crate::handler::Handler;
 use crate::middleware::{Endpoint, Middleware, MiddlewareEntry, Next};
 use crate::path_scope::PathScope;
-use crate::pubsub::Hub;
+use crate::pubsub::{Hub, Payload, PubSub};
 use crate::register::Register;
 use crate::requirements::Requirements;
 use crate::response::{IntoResponse, Response};
@@ -23,9 +23,8 @@ use crate::router::{join_pattern, RouteMatch, Router, Slot};
 use crate::upgrade::{is_upgrade_request, upgrade_required};
 #[cfg(feature = "ws")]
 use crate::ws::handshake::WebSocketRoute;
-use crate::ws::Message;
 #[cfg(feature = "ws")]
-use crate::ws::{WebSocket, WsOptions};
+use crate::ws::{Peers, WebSocket, WsOptions};
 use crate::Request;
 
 /// The default request body limit: 1 MiB.
@@ -202,6 +201,8 @@ pub struct H3 {
     on_error: Vec<Hook<ErrorHook>>,
     config: Arc<Config>,
     hub: Hub,
+    #[cfg(feature = "ws")]
+    peers: Peers,
 }
 
 impl Default for H3 {
@@ -243,6 +244,8 @@ impl H3 {
             on_error: Vec::new(),
             config: Arc::new(Config::default()),
             hub: Hub::new(),
+            #[cfg(feature = "ws")]
+            peers: Peers::new(),
         }
     }
 
@@ -370,14 +373,35 @@ impl H3 {
         self.insert(Slot::Upgrade, path, Arc::new(route))
     }
 
-    /// The app's pub/sub hub: clone it to publish from tasks and state, list peers.
+    /// The app's pub/sub hub: clone it to publish from tasks and state.
     pub fn hub(&self) -> &Hub {
         &self.hub
     }
 
+    /// Puts the app's topics on `backend` (in memory by default). What was made on the
+    /// app's hub before, and its clones, move to the new one.
+    ///
+    /// ```
+    /// let app = h3rs::H3::new().pubsub(h3rs::pubsub::MemoryPubSub::new());
+    /// # let _ = app;
+    /// ```
+    pub fn pubsub(mut self, backend: impl PubSub) -> Self {
+        let hub = Hub::with_backend(backend);
+        hub.absorb(&self.hub);
+        self.hub = hub;
+        self
+    }
+
+    /// The WebSocket peers connected to the app (and to the apps mounted on it): clone it to
+    /// list or count them from anywhere.
+    #[cfg(feature = "ws")]
+    pub fn peers(&self) -> &Peers {
+        &self.peers
+    }
+
     /// Publishes `message` to every subscriber of `topic` (WebSocket peers
-    /// and SSE streams); returns how many it reached.
-    pub fn publish(&self, topic: &str, message: impl Into<Message>) -> usize {
+    /// and SSE streams); returns how many it reached (a replay log is not a subscriber).
+    pub fn publish(&self, topic: &str, message: impl Into<Payload>) -> usize {
         self.hub.publish(topic, message)
     }
 
@@ -444,7 +468,10 @@ impl H3 {
             .extend(other.on_response.iter().map(|hook| hook.under(prefix)));
         self.on_error
             .extend(other.on_error.iter().map(|hook| hook.under(prefix)));
-        // TODO(pubsub merge): self.hub.absorb(&other.hub);
+        // One hub and one peer registry per served app, whatever was made on the sub-app's.
+        self.hub.absorb(&other.hub);
+        #[cfg(feature = "ws")]
+        self.peers.absorb(&other.peers);
         self
     }
 
@@ -617,7 +644,14 @@ impl H3 {
         request: Request,
         connection: Option<Arc<Connection>>,
     ) -> Response {
-        let mut event = H3Event::new(request, self.config.clone(), self.hub.clone(), connection);
+        let mut event = H3Event::new(
+            request,
+            self.config.clone(),
+            self.hub.clone(),
+            #[cfg(feature = "ws")]
+            self.peers.clone(),
+            connection,
+        );
         let is_head = event.method() == Method::HEAD;
         let info =
             (!self.on_response.is_empty() || !self.on_error.is_empty()).then(|| RequestInfo {

@@ -7,7 +7,9 @@
 //! none of its own.
 
 use std::any::TypeId;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
+#[cfg(any(feature = "ws", feature = "sse"))]
+use std::sync::LazyLock;
 
 use http::Extensions;
 

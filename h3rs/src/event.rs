@@ -14,6 +14,8 @@ use crate::config::{Config, Mounted, Scope};
 use crate::error::HttpError;
 use crate::pubsub::Hub;
 use crate::router::Params;
+#[cfg(feature = "ws")]
+use crate::ws::Peers;
 use crate::Request;
 
 /// The client's address, as a handler parameter. It exists only when the app
@@ -87,6 +89,8 @@ pub struct H3Event {
     scope: Scope,
     context: Extensions,
     hub: Hub,
+    #[cfg(feature = "ws")]
+    peers: Peers,
     connection: Option<Arc<Connection>>,
 }
 
@@ -95,6 +99,7 @@ impl H3Event {
         request: Request,
         app: Arc<Config>,
         hub: Hub,
+        #[cfg(feature = "ws")] peers: Peers,
         connection: Option<Arc<Connection>>,
     ) -> Self {
         let (parts, body) = request.into_parts();
@@ -106,12 +111,15 @@ impl H3Event {
             scope: Scope { app, mounted: None },
             context: Extensions::new(),
             hub,
+            #[cfg(feature = "ws")]
+            peers,
             connection,
         }
     }
 
     /// Removes a value the server put into the request's extensions (the
     /// connection's upgrade handle, its shutdown signal).
+    #[cfg(feature = "ws")]
     pub(crate) fn take_extension<T: Clone + Send + Sync + 'static>(&mut self) -> Option<T> {
         self.parts.extensions.remove::<T>()
     }
@@ -282,6 +290,19 @@ impl H3Event {
     /// from any handler.
     pub fn hub(&self) -> &Hub {
         &self.hub
+    }
+
+    /// The WebSocket peers connected to the app.
+    ///
+    /// ```
+    /// # fn demo(event: &h3rs::H3Event) {
+    /// let online = event.peers().len();
+    /// # let _ = online;
+    /// # }
+    /// ```
+    #[cfg(feature = "ws")]
+    pub fn peers(&self) -> &Peers {
+        &self.peers
     }
 
     /// The server's shutdown signal, when served by [`serve`](fn@crate::serve):

@@ -361,3 +361,19 @@ where
         with_content_type(Body::from_stream(self.0), OCTETS)
     }
 }
+
+/// JSON as a text payload to publish; a value that cannot be serialized is logged and
+/// published as `null`.
+///
+/// ```
+/// let app = h3rs::H3::new();
+/// app.publish("scores", h3rs::Json(serde_json::json!({ "home": 2, "away": 1 })));
+/// ```
+impl<T: Serialize> From<Json<T>> for crate::pubsub::Payload {
+    fn from(Json(value): Json<T>) -> Self {
+        crate::pubsub::Payload::from_json(&value).unwrap_or_else(|error| {
+            tracing::error!(%error, "a published JSON value failed to serialize");
+            crate::pubsub::Payload::from("null")
+        })
+    }
+}

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use h3rs::prelude::*;
-use h3rs::ws::{SlowConsumer, WebSocket, WsOptions};
+use h3rs::pubsub::Overflow;
+use h3rs::ws::{WebSocket, WsOptions};
 use h3rs_tests::{spawn, spawn_with, test_options, TestServer};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -388,7 +389,7 @@ async fn the_app_publishes_from_http_handlers_to_every_subscriber() {
             let reached = event
                 .hub()
                 .publish("news", Json(serde_json::json!({ "headline": "h3rs" })));
-            format!("{reached} {}", event.hub().peer_count())
+            format!("{reached} {}", event.peers().len())
         });
     let server = spawn(app).await;
     let mut a = connect(&server, "/ws").await;
@@ -574,7 +575,7 @@ async fn drop_oldest_keeps_the_freshest_messages() {
     let (opened, mut opened_rx) = mpsc::unbounded_channel();
     let options = WsOptions::default()
         .queue_capacity(4)
-        .slow_consumer(SlowConsumer::DropOldest);
+        .slow_consumer(Overflow::DropOldest);
     let server = spawn(H3::new().websocket_with("/t", Ticker { opened }, options)).await;
     let mut client = connect(&server, "/t").await;
     let peer = opened_rx.recv().await.unwrap();
@@ -651,6 +652,7 @@ async fn a_peer_that_stops_answering_pings_is_dropped() {
 async fn subscriptions_do_not_leak_across_connect_disconnect_cycles() {
     let (app, mut closed) = chat();
     let hub = app.hub().clone();
+    let peers = app.peers().clone();
     let server = spawn(app).await;
     for _ in 0..300 {
         let mut client = connect(&server, "/_ws").await;
@@ -658,7 +660,7 @@ async fn subscriptions_do_not_leak_across_connect_disconnect_cycles() {
         client.close(None).await.unwrap();
         closed.recv().await.unwrap();
     }
-    assert_eq!(hub.peer_count(), 0);
+    assert_eq!(peers.len(), 0);
     assert_eq!(hub.topic_count(), 0);
     assert_eq!(hub.subscriber_count("chat"), 0);
     server.stop().await;
@@ -705,7 +707,7 @@ async fn drain_and_error_hooks_fire() {
     let (events, mut events_rx) = mpsc::unbounded_channel();
     let options = WsOptions::default()
         .queue_capacity(2)
-        .slow_consumer(SlowConsumer::DropOldest)
+        .slow_consumer(Overflow::DropOldest)
         .max_message_size(16);
     let server = spawn(H3::new().websocket_with("/h", Hooks { opened, events }, options)).await;
     let mut client = connect(&server, "/h").await;
@@ -789,10 +791,11 @@ async fn peers_are_listed_with_their_request_and_topics() {
     }
     let app = H3::new().websocket("/lobby", Lobby);
     let hub = app.hub().clone();
+    let registry = app.peers().clone();
     let server = spawn(app).await;
     let mut client = connect(&server, "/lobby?name=ada").await;
     assert_eq!(next_text(&mut client).await, "ready");
-    let peers = hub.peers();
+    let peers = registry.list();
     assert_eq!(peers.len(), 1);
     let peer = &peers[0];
     assert_eq!(peer.topics(), ["lobby"]);

@@ -1,6 +1,6 @@
 //! Leak check: many WebSocket connect / subscribe / disconnect cycles
 //! against one h3rs server, reporting the process RSS along the way and the
-//! hub's peer and topic counts at the end (both must be 0).
+//! app's peer count and the hub's topic count at the end (both must be 0).
 //!
 //! ```sh
 //! cargo run --release -p h3rs-benches --bin ws_churn -- 1000000
@@ -42,6 +42,7 @@ async fn main() {
     let workers = 32;
     let app = h3rs::H3::new().websocket("/ws", Chat);
     let hub = app.hub().clone();
+    let peers = app.peers().clone();
     let options = h3rs::ServeOptions::default().port(0).handle_signals(false);
     let server = h3rs::Server::bind(app, options).await.unwrap();
     let url = format!("ws://{}/ws", server.local_addr());
@@ -78,7 +79,7 @@ async fn main() {
             let rss = rss_kib("self");
             println!(
                 "{finished:>9} cycles  RSS {rss} KiB  peers {}  topics {}",
-                hub.peer_count(),
+                peers.len(),
                 hub.topic_count()
             );
             checkpoints.push(rss);
@@ -89,7 +90,7 @@ async fn main() {
         task.await.unwrap();
     }
     // Close hooks run after the client has gone; wait for the last ones.
-    while hub.peer_count() > 0 {
+    while !peers.is_empty() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     let elapsed = started.elapsed();
@@ -99,7 +100,7 @@ async fn main() {
         elapsed.as_secs_f64(),
         cycles as f64 / elapsed.as_secs_f64(),
         checkpoints.first().copied().unwrap_or(end_rss),
-        hub.peer_count(),
+        peers.len(),
         hub.topic_count(),
     );
     shutdown.trigger();

@@ -1,138 +1,19 @@
-//! `Hub`: topics and their subscribers, in memory.
+//! `Hub`: the app's topics, in front of a `PubSub` backend.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock};
 
-use crate::ws::{Message, Peer};
-
-/// A process-unique subscriber id (WebSocket peers and SSE streams share the space).
-///
-/// ```
-/// use h3rs::pubsub::SubscriberId;
-/// use h3rs::ws::{Peer, WebSocket};
-///
-/// struct Lobby;
-///
-/// impl WebSocket for Lobby {
-///     async fn open(&self, peer: &Peer) {
-///         let id: SubscriberId = peer.id();
-///         peer.publish("lobby", format!("{id} joined"));
-///     }
-/// }
-/// ```
-pub type SubscriberId = u64;
-
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-/// A fresh subscriber id, for a hand-written [`Subscriber`]: ids must be
-/// unique across WebSocket peers, SSE streams and subscriptions of the process.
-///
-/// ```
-/// let a = h3rs::pubsub::next_subscriber_id();
-/// assert_ne!(a, h3rs::pubsub::next_subscriber_id());
-/// ```
-pub fn next_subscriber_id() -> SubscriberId {
-    NEXT_ID.fetch_add(1, Ordering::Relaxed)
-}
-
-/// Something that receives published messages: a WebSocket peer's queue, an
-/// SSE stream. Delivery must not block or await: it enqueues and returns.
-///
-/// [`Hub::subscription`] covers most needs; implement this trait to act on
-/// each message as it is published, in the publisher's task:
-///
-/// ```
-/// use std::sync::atomic::{AtomicUsize, Ordering};
-/// use std::sync::Arc;
-/// use h3rs::pubsub::{Hub, Subscriber, SubscriberId};
-/// use h3rs::ws::Message;
-///
-/// #[derive(Default)]
-/// struct Meter {
-///     bytes: AtomicUsize,
-/// }
-///
-/// impl Subscriber for Meter {
-///     fn id(&self) -> SubscriberId {
-///         // Far from the ids h3rs hands out, which count up from 1.
-///         u64::MAX
-///     }
-///     fn deliver(&self, message: &Message) {
-///         self.bytes.fetch_add(message.len(), Ordering::Relaxed);
-///     }
-/// }
-///
-/// let hub = Hub::new();
-/// let meter = Arc::new(Meter::default());
-/// hub.subscribe("news", meter.clone());
-/// hub.publish("news", "hello");
-/// assert_eq!(meter.bytes.load(Ordering::Relaxed), 5);
-/// ```
-pub trait Subscriber: Send + Sync + 'static {
-    /// The subscriber's id, used to skip the sender of a publish.
-    ///
-    /// ```
-    /// use h3rs::pubsub::{Hub, Subscriber, SubscriberId};
-    /// use h3rs::ws::Message;
-    /// use std::sync::Arc;
-    ///
-    /// struct Log(SubscriberId);
-    ///
-    /// impl Subscriber for Log {
-    ///     fn id(&self) -> SubscriberId {
-    ///         self.0
-    ///     }
-    ///     fn deliver(&self, message: &Message) {
-    ///         println!("{message}");
-    ///     }
-    /// }
-    ///
-    /// let hub = Hub::new();
-    /// // The hub tells subscribers apart by id: the same id subscribes once.
-    /// hub.subscribe("news", Arc::new(Log(u64::MAX)));
-    /// hub.subscribe("news", Arc::new(Log(u64::MAX)));
-    /// assert_eq!(hub.subscriber_count("news"), 1);
-    /// ```
-    fn id(&self) -> SubscriberId;
-    /// Enqueues `message`; a full queue is the subscriber's policy to handle.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use h3rs::pubsub::{Hub, Subscriber, SubscriberId};
-    /// use h3rs::ws::Message;
-    ///
-    /// // Keeps the last message only: a late reader wants the current value.
-    /// #[derive(Default)]
-    /// struct Latest(Mutex<Option<Message>>);
-    ///
-    /// impl Subscriber for Latest {
-    ///     fn id(&self) -> SubscriberId {
-    ///         u64::MAX
-    ///     }
-    ///     fn deliver(&self, message: &Message) {
-    ///         *self.0.lock().unwrap() = Some(message.clone());
-    ///     }
-    /// }
-    ///
-    /// let hub = Hub::new();
-    /// let latest = Arc::new(Latest::default());
-    /// hub.subscribe("temperature", latest.clone());
-    /// hub.publish("temperature", "20.5");
-    /// hub.publish("temperature", "21.0");
-    /// assert_eq!(latest.0.lock().unwrap().as_ref().unwrap().text(), "21.0");
-    /// ```
-    fn deliver(&self, message: &Message);
-}
-
-type Snapshot = Arc<[Arc<dyn Subscriber>]>;
+use crate::pubsub::backend::{PubSub, Subscriber, SubscriberId};
+use crate::pubsub::memory::MemoryPubSub;
+use crate::pubsub::payload::Payload;
+use crate::pubsub::replay::ReplayPolicy;
 
 /// The app's topics. Cheap to clone; every clone is the same hub.
 ///
-/// Publishing reads an immutable snapshot of the topic's subscribers, so no
-/// lock is held while messages are enqueued and publishes never wait on each
-/// other; subscribing rebuilds the snapshot (copy on write), which is the
-/// rarer operation.
+/// Publishing reaches every subscriber of a topic: WebSocket peers, event streams,
+/// [`Subscription`](crate::pubsub::Subscription)s, your own [`Subscriber`]s. The hub hands
+/// out subscriber ids and returns a [`SubscriptionGuard`] for each subscription, whose drop
+/// unsubscribes. Where topics live is the backend's business ([`PubSub`]): in memory by
+/// default.
 ///
 /// ```
 /// # async fn demo() {
@@ -143,28 +24,33 @@ type Snapshot = Arc<[Arc<dyn Subscriber>]>;
 /// });
 /// # }
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Hub {
-    inner: Arc<Inner>,
+    cell: Arc<Cell>,
 }
 
-#[derive(Default)]
-struct Inner {
-    topics: RwLock<HashMap<Arc<str>, Snapshot>>,
-    peers: RwLock<HashMap<SubscriberId, Peer>>,
+struct Cell {
+    backend: Arc<dyn PubSub>,
+    /// Set when this hub was absorbed by another: every clone then acts as that one.
+    absorbed_by: OnceLock<Hub>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub::new()
+    }
 }
 
 impl std::fmt::Debug for Hub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Hub")
             .field("topics", &self.topic_count())
-            .field("peers", &self.peer_count())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
 impl Hub {
-    /// A new, empty hub (each app has its own: [`H3::hub`](crate::H3::hub)).
+    /// A new, empty hub in memory (each app has its own: [`H3::hub`](crate::H3::hub)).
     ///
     /// ```
     /// // A hub of its own, for a background service that is not an app.
@@ -172,113 +58,173 @@ impl Hub {
     /// assert_eq!(hub.topic_count(), 0);
     /// ```
     pub fn new() -> Self {
-        Hub::default()
+        Hub::with_backend(MemoryPubSub::new())
     }
 
-    /// Delivers `message` to every subscriber of `topic`; returns how many it reached.
+    /// A hub over `backend`.
+    pub fn with_backend(backend: impl PubSub) -> Self {
+        Hub {
+            cell: Arc::new(Cell {
+                backend: Arc::new(backend),
+                absorbed_by: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// The hub this one stands for: itself, unless it was absorbed.
+    fn current(&self) -> &Hub {
+        let mut hub = self;
+        while let Some(next) = hub.cell.absorbed_by.get() {
+            hub = next;
+        }
+        hub
+    }
+
+    fn backend(&self) -> &dyn PubSub {
+        &*self.current().cell.backend
+    }
+
+    /// Delivers `payload` to every subscriber of `topic`; returns how many it reached
+    /// (peers, streams and subscriptions; a replay log does not count).
     ///
     /// ```
     /// let hub = h3rs::pubsub::Hub::new();
     /// assert_eq!(hub.publish("nobody-listens", "hello"), 0);
     /// ```
-    pub fn publish(&self, topic: &str, message: impl Into<Message>) -> usize {
-        self.publish_from(None, topic, message.into())
+    pub fn publish(&self, topic: &str, payload: impl Into<Payload>) -> usize {
+        self.backend().publish(topic, payload.into(), None)
     }
 
-    /// Delivers to every subscriber of `topic` except `sender`.
-    pub(crate) fn publish_from(
+    /// Delivers `payload` to every subscriber of `topic` except `origin`, as
+    /// [`Peer::publish`](crate::ws::Peer::publish) does for its peer.
+    ///
+    /// ```
+    /// let hub = h3rs::pubsub::Hub::new();
+    /// let me = hub.subscriber_id();
+    /// let mut mine = hub.subscription("chat", 8);
+    /// assert_eq!(hub.publish_from(me, "chat", "hi"), 1);
+    /// # drop(mine);
+    /// ```
+    pub fn publish_from(
         &self,
-        sender: Option<SubscriberId>,
+        origin: SubscriberId,
         topic: &str,
-        message: Message,
+        payload: impl Into<Payload>,
     ) -> usize {
-        let Some(subscribers) = self.snapshot(topic) else {
-            return 0;
-        };
-        let mut reached = 0;
-        for subscriber in subscribers.iter() {
-            if Some(subscriber.id()) != sender {
-                subscriber.deliver(&message);
-                reached += 1;
-            }
-        }
-        reached
+        self.backend().publish(topic, payload.into(), Some(origin))
     }
 
-    fn snapshot(&self, topic: &str) -> Option<Snapshot> {
-        let topics = self.inner.topics.read().unwrap_or_else(|e| e.into_inner());
-        topics.get(topic).cloned()
+    /// A fresh subscriber id, for a subscriber that follows several topics under one id
+    /// (so that [`publish_from`](Hub::publish_from) skips it on all of them).
+    pub fn subscriber_id(&self) -> SubscriberId {
+        SubscriberId::next()
     }
 
-    /// Adds `subscriber` to `topic` (no-op when it is already there).
+    /// Subscribes `subscriber` to `topic` under a fresh id, until the guard is dropped.
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use h3rs::pubsub::{Hub, Subscriber, SubscriberId};
-    /// use h3rs::ws::Message;
+    /// use h3rs::pubsub::{Delivery, Hub, Payload, Subscriber};
     ///
-    /// struct Quiet(SubscriberId);
+    /// struct Quiet;
     /// impl Subscriber for Quiet {
-    ///     fn id(&self) -> SubscriberId { self.0 }
-    ///     fn deliver(&self, _: &Message) {}
+    ///     fn deliver(&self, _: &Payload) -> Delivery {
+    ///         Delivery::Accepted
+    ///     }
     /// }
     ///
     /// let hub = Hub::new();
-    /// hub.subscribe("news", Arc::new(Quiet(u64::MAX)));
-    /// assert_eq!(hub.publish("news", "hello"), 1);
+    /// let guard = hub.subscribe("news", Arc::new(Quiet));
+    /// assert_eq!(hub.subscriber_count("news"), 1);
+    /// drop(guard);
+    /// assert_eq!(hub.subscriber_count("news"), 0);
     /// ```
-    pub fn subscribe(&self, topic: &str, subscriber: Arc<dyn Subscriber>) {
-        let mut topics = self.inner.topics.write().unwrap_or_else(|e| e.into_inner());
-        let id = subscriber.id();
-        match topics.get_mut(topic) {
-            Some(current) => {
-                if current.iter().any(|s| s.id() == id) {
-                    return;
-                }
-                let mut next = Vec::with_capacity(current.len() + 1);
-                next.extend(current.iter().cloned());
-                next.push(subscriber);
-                *current = next.into();
-            }
-            None => {
-                topics.insert(Arc::from(topic), Arc::from([subscriber]));
-            }
-        }
+    pub fn subscribe(&self, topic: &str, subscriber: Arc<dyn Subscriber>) -> SubscriptionGuard {
+        let id = self.subscriber_id();
+        self.subscribe_as(id, topic, subscriber, None)
+            .expect("a fresh id is never subscribed")
     }
 
-    /// Removes subscriber `id` from `topic`; an emptied topic is forgotten.
+    /// Subscribes `subscriber` to `topic` under `id`; `None` if `id` follows `topic`
+    /// already. With `after` (a client's last seen id, e.g. its `Last-Event-ID`), the
+    /// payloads the topic's replay log kept after it come first, in order, then the live
+    /// ones, each once.
     ///
     /// ```
-    /// use std::sync::Arc;
-    /// use h3rs::pubsub::{Hub, Subscriber, SubscriberId};
-    /// use h3rs::ws::Message;
+    /// use std::sync::{Arc, Mutex};
+    /// use h3rs::pubsub::{Delivery, Hub, Payload, ReplayPolicy, Subscriber};
     ///
-    /// struct Quiet(SubscriberId);
-    /// impl Subscriber for Quiet {
-    ///     fn id(&self) -> SubscriberId { self.0 }
-    ///     fn deliver(&self, _: &Message) {}
+    /// #[derive(Default)]
+    /// struct Log(Mutex<Vec<Payload>>);
+    /// impl Subscriber for Log {
+    ///     fn deliver(&self, payload: &Payload) -> Delivery {
+    ///         self.0.lock().unwrap().push(payload.clone());
+    ///         Delivery::Accepted
+    ///     }
     /// }
     ///
     /// let hub = Hub::new();
-    /// hub.subscribe("news", Arc::new(Quiet(u64::MAX)));
-    /// hub.unsubscribe("news", u64::MAX);
-    /// assert_eq!(hub.publish("news", "hello"), 0);
-    /// assert_eq!(hub.topic_count(), 0);
+    /// hub.replay("news", ReplayPolicy::last(10));
+    /// let log = Arc::new(Log::default());
+    /// let first = hub.subscribe("news", log.clone());
+    /// hub.publish("news", "one");
+    /// drop(first);
+    /// hub.publish("news", "two"); // missed while away
+    ///
+    /// // Back, after the last one seen: "two" comes from the log, then the live ones.
+    /// let last = log.0.lock().unwrap()[0].id().unwrap().to_owned();
+    /// let id = hub.subscriber_id();
+    /// let _back = hub.subscribe_as(id, "news", log.clone(), Some(&last)).unwrap();
+    /// hub.publish("news", "three");
+    /// let texts: Vec<_> = log.0.lock().unwrap().iter().map(|p| p.text().into_owned()).collect();
+    /// assert_eq!(texts, ["one", "two", "three"]);
+    /// // One id follows a topic once.
+    /// assert!(hub.subscribe_as(id, "news", log.clone(), None).is_none());
     /// ```
-    pub fn unsubscribe(&self, topic: &str, id: SubscriberId) {
-        let mut topics = self.inner.topics.write().unwrap_or_else(|e| e.into_inner());
-        let Some(current) = topics.get_mut(topic) else {
-            return;
-        };
-        if !current.iter().any(|s| s.id() == id) {
-            return;
-        }
-        let next: Vec<_> = current.iter().filter(|s| s.id() != id).cloned().collect();
-        if next.is_empty() {
-            topics.remove(topic);
-        } else {
-            *current = next.into();
-        }
+    pub fn subscribe_as(
+        &self,
+        id: SubscriberId,
+        topic: &str,
+        subscriber: Arc<dyn Subscriber>,
+        after: Option<&str>,
+    ) -> Option<SubscriptionGuard> {
+        self.backend()
+            .subscribe(topic, id, subscriber, after)
+            .then(|| SubscriptionGuard {
+                hub: self.clone(),
+                topic: Arc::from(topic),
+                id,
+            })
+    }
+
+    pub(crate) fn unsubscribe(&self, topic: &str, id: SubscriberId) {
+        self.backend().unsubscribe(topic, id);
+    }
+
+    /// Keeps a replay log for every topic that `pattern` matches: a name (`news`), or a
+    /// prefix and `*` (`room:*`). See [`ReplayPolicy`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use h3rs::pubsub::ReplayPolicy;
+    ///
+    /// let hub = h3rs::pubsub::Hub::new();
+    /// hub.replay("room:*", ReplayPolicy::last(100).evict_after(Duration::from_secs(300)));
+    /// ```
+    pub fn replay(&self, pattern: &str, policy: ReplayPolicy) {
+        self.backend().replay(pattern, policy);
+    }
+
+    /// How many payloads the replay log of `topic` keeps now (0 without a log).
+    ///
+    /// ```
+    /// let hub = h3rs::pubsub::Hub::new();
+    /// hub.replay("news", h3rs::pubsub::ReplayPolicy::last(10));
+    /// hub.publish("news", "kept, though nobody listens");
+    /// assert_eq!(hub.replay_len("news"), 1);
+    /// ```
+    pub fn replay_len(&self, topic: &str) -> usize {
+        self.backend().replay_len(topic)
     }
 
     /// How many subscribers `topic` has.
@@ -292,68 +238,89 @@ impl Hub {
     /// assert_eq!(hub.subscriber_count("room:2"), 0);
     /// ```
     pub fn subscriber_count(&self, topic: &str) -> usize {
-        self.snapshot(topic).map_or(0, |s| s.len())
+        self.backend().subscriber_count(topic)
     }
 
     /// How many topics have at least one subscriber.
-    ///
-    /// ```
-    /// let hub = h3rs::pubsub::Hub::new();
-    /// let _a = hub.subscription("room:1", 8);
-    /// let _b = hub.subscription("room:2", 8);
-    /// let _c = hub.subscription("room:2", 8);
-    /// assert_eq!(hub.topic_count(), 2);
-    /// ```
     pub fn topic_count(&self) -> usize {
-        self.inner
-            .topics
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .len()
+        self.backend().topic_count()
     }
 
-    /// The WebSocket peers connected to this app, in no particular order.
-    ///
-    /// ```
-    /// let app = h3rs::H3::new();
-    /// // Before a deploy: ask every connected client to come back later.
-    /// for peer in app.hub().peers() {
-    ///     peer.close(1012, "Service restart");
-    /// }
-    /// assert!(app.hub().peers().is_empty());
-    /// ```
-    pub fn peers(&self) -> Vec<Peer> {
-        let peers = self.inner.peers.read().unwrap_or_else(|e| e.into_inner());
-        peers.values().cloned().collect()
+    /// Makes `other` and every clone of it act as this hub: its subscriptions and replay
+    /// policies move here, and whatever uses it afterwards uses this hub. This is how a
+    /// mounted app ends up with its parent's hub, one per served app. Payloads that
+    /// `other`'s replay logs kept are not moved (mounting happens before serving).
+    pub(crate) fn absorb(&self, other: &Hub) {
+        let this = self.current().clone();
+        loop {
+            let from = other.current();
+            if Arc::ptr_eq(&from.cell, &this.cell) {
+                return;
+            }
+            if from.cell.absorbed_by.set(this.clone()).is_ok() {
+                // New calls through `other` land here from now on; then what it held moves.
+                from.cell.backend.hand_over(&*this.cell.backend);
+                return;
+            }
+        }
     }
 
-    /// How many WebSocket peers are connected.
-    ///
-    /// ```
-    /// use h3rs::{H3, H3Event};
-    /// let app = H3::new();
-    /// let hub = app.hub().clone();
-    /// let app = app.get("/online", move |_: H3Event| {
-    ///     let online = hub.peer_count();
-    ///     async move { online.to_string() }
-    /// });
-    /// # let _ = app;
-    /// ```
-    pub fn peer_count(&self) -> usize {
-        self.inner
-            .peers
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .len()
+    /// Whether the two are the same hub (clones, or one absorbed by the other).
+    #[cfg(test)]
+    pub(crate) fn same(&self, other: &Hub) -> bool {
+        Arc::ptr_eq(&self.current().cell, &other.current().cell)
+    }
+}
+
+/// One subscription of the hub: dropping it unsubscribes.
+///
+/// ```
+/// use std::sync::Arc;
+/// use h3rs::pubsub::{Delivery, Hub, Payload, Subscriber};
+///
+/// struct Quiet;
+/// impl Subscriber for Quiet {
+///     fn deliver(&self, _: &Payload) -> Delivery {
+///         Delivery::Accepted
+///     }
+/// }
+///
+/// let hub = Hub::new();
+/// let guard = hub.subscribe("news", Arc::new(Quiet));
+/// assert_eq!(guard.topic(), "news");
+/// drop(guard);
+/// assert_eq!(hub.publish("news", "hello"), 0);
+/// ```
+#[must_use = "dropping the guard unsubscribes at once"]
+pub struct SubscriptionGuard {
+    hub: Hub,
+    topic: Arc<str>,
+    id: SubscriberId,
+}
+
+impl SubscriptionGuard {
+    /// The topic followed.
+    pub fn topic(&self) -> &str {
+        &self.topic
     }
 
-    pub(crate) fn add_peer(&self, peer: Peer) {
-        let mut peers = self.inner.peers.write().unwrap_or_else(|e| e.into_inner());
-        peers.insert(peer.subscriber_id(), peer);
+    /// The subscriber's id.
+    pub fn id(&self) -> SubscriberId {
+        self.id
     }
+}
 
-    pub(crate) fn remove_peer(&self, id: SubscriberId) {
-        let mut peers = self.inner.peers.write().unwrap_or_else(|e| e.into_inner());
-        peers.remove(&id);
+impl Drop for SubscriptionGuard {
+    fn drop(&mut self) {
+        self.hub.unsubscribe(&self.topic, self.id);
+    }
+}
+
+impl std::fmt::Debug for SubscriptionGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SubscriptionGuard")
+            .field("topic", &self.topic)
+            .field("id", &self.id)
+            .finish()
     }
 }

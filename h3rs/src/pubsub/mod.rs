@@ -1,7 +1,14 @@
-//! Topic pub/sub shared by WebSocket peers and SSE streams (CrossWS semantics).
+//! Topic pub/sub shared by WebSocket peers and SSE streams (CrossWS semantics), at the
+//! bottom of h3rs: it knows nothing of WebSockets or SSE.
 //!
-//! Every app has a [`Hub`]; anything holding a clone publishes to its topics,
-//! and a [`Subscription`] follows one topic as a stream:
+//! - [`Payload`]: what a publish carries, built once and shared by every recipient.
+//! - [`Hub`]: the app's topics (cheap to clone), in front of a [`PubSub`] backend,
+//!   [`MemoryPubSub`] by default. It hands out [`SubscriberId`]s and returns a
+//!   [`SubscriptionGuard`] per subscription.
+//! - [`Subscriber`]: what receives payloads (peers, event streams, [`Subscription`]s).
+//! - [`Overflow`]: what a subscriber's bounded queue does when it is full.
+//! - [`ReplayPolicy`]: the last payloads of the topics matching a pattern, with ids, for
+//!   subscribers that resume (`Last-Event-ID`).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -15,8 +22,21 @@
 //! # }
 //! ```
 
-pub(crate) mod hub;
+mod backend;
+mod hub;
+mod memory;
+mod payload;
+pub(crate) mod queue;
+mod replay;
 mod subscription;
 
-pub use hub::{next_subscriber_id, Hub, Subscriber, SubscriberId};
+pub use backend::{Delivery, PubSub, Subscriber, SubscriberId};
+pub use hub::{Hub, SubscriptionGuard};
+pub use memory::MemoryPubSub;
+pub use payload::Payload;
+pub use queue::Overflow;
+pub use replay::ReplayPolicy;
 pub use subscription::Subscription;
+
+#[cfg(test)]
+mod tests;

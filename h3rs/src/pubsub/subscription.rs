@@ -1,22 +1,22 @@
-//! `Subscription`: a topic of the hub as a `Stream` of messages.
+//! `Subscription`: a topic of the hub as a `Stream` of payloads.
 
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::Stream;
-use tokio::sync::mpsc;
 
-use crate::pubsub::hub::next_subscriber_id;
-use crate::pubsub::{Hub, Subscriber, SubscriberId};
-use crate::ws::Message;
+use crate::pubsub::backend::{Delivery, Subscriber};
+use crate::pubsub::hub::{Hub, SubscriptionGuard};
+use crate::pubsub::payload::Payload;
+use crate::pubsub::queue::{Overflow, Pushed, Queue, Weigh};
 
-/// The messages published to one topic, as a `Stream`: what an `#[sse]`
-/// function (or any task) iterates to follow a topic. Dropping it
-/// unsubscribes.
+/// The payloads published to one topic, as a `Stream`: what an `#[sse]` function (or any
+/// task) iterates to follow a topic. Dropping it unsubscribes.
 ///
-/// Publishing never waits for a subscription: when `capacity` messages are
-/// waiting unread, newer ones are dropped and counted ([`Subscription::dropped`]).
+/// Publishing never waits for a subscription: it holds at most `capacity` unread payloads,
+/// and beyond that its [`Overflow`] policy applies ([`Hub::subscription`] drops the newest
+/// and counts them in [`dropped`](Subscription::dropped)).
 ///
 /// ```
 /// # async fn demo() {
@@ -29,35 +29,32 @@ use crate::ws::Message;
 /// # }
 /// ```
 pub struct Subscription {
-    topic: Arc<str>,
-    id: SubscriberId,
-    hub: Hub,
-    messages: mpsc::Receiver<Message>,
-    feed: Arc<Feed>,
+    queue: Arc<Queue<Payload>>,
+    guard: SubscriptionGuard,
 }
 
-struct Feed {
-    id: SubscriberId,
-    queue: mpsc::Sender<Message>,
-    dropped: std::sync::atomic::AtomicU64,
+impl Weigh for Payload {
+    fn weight(&self) -> usize {
+        self.len()
+    }
 }
+
+/// The hub's side of a subscription.
+struct Feed(Arc<Queue<Payload>>);
 
 impl Subscriber for Feed {
-    fn id(&self) -> SubscriberId {
-        self.id
-    }
-
-    fn deliver(&self, message: &Message) {
-        if self.queue.try_send(message.clone()).is_err() {
-            self.dropped
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    fn deliver(&self, payload: &Payload) -> Delivery {
+        match self.0.push(payload.clone()) {
+            Pushed::Queued => Delivery::Accepted,
+            Pushed::Dropped | Pushed::Closed => Delivery::Skipped,
+            Pushed::Overflowed => Delivery::Overflowed,
         }
     }
 }
 
 impl Hub {
-    /// Subscribes to `topic` as a stream that holds at most `capacity`
-    /// unread messages.
+    /// Subscribes to `topic` as a stream that holds at most `capacity` unread payloads,
+    /// dropping newer ones beyond that.
     ///
     /// ```
     /// let hub = h3rs::pubsub::Hub::new();
@@ -67,21 +64,29 @@ impl Hub {
     /// assert_eq!(hub.subscriber_count("news"), 0);
     /// ```
     pub fn subscription(&self, topic: &str, capacity: usize) -> Subscription {
-        let (queue, messages) = mpsc::channel(capacity.max(1));
-        let id = next_subscriber_id();
-        let feed = Arc::new(Feed {
-            id,
-            queue,
-            dropped: std::sync::atomic::AtomicU64::new(0),
-        });
-        self.subscribe(topic, feed.clone());
-        Subscription {
-            topic: Arc::from(topic),
-            id,
-            hub: self.clone(),
-            messages,
-            feed,
-        }
+        self.subscription_with(topic, capacity, Overflow::DropNewest)
+    }
+
+    /// Subscribes to `topic` as a stream with `overflow` as its policy: under
+    /// [`Overflow::Close`] the stream ends after an overflow, once the payloads it holds
+    /// are read.
+    ///
+    /// ```
+    /// use h3rs::pubsub::Overflow;
+    /// let hub = h3rs::pubsub::Hub::new();
+    /// // A gauge: a slow reader wants the latest values, not the first ones.
+    /// let gauge = hub.subscription_with("temperature", 4, Overflow::DropOldest);
+    /// # drop(gauge);
+    /// ```
+    pub fn subscription_with(
+        &self,
+        topic: &str,
+        capacity: usize,
+        overflow: Overflow,
+    ) -> Subscription {
+        let queue = Arc::new(Queue::new(capacity.max(1), overflow));
+        let guard = self.subscribe(topic, Arc::new(Feed(queue.clone())));
+        Subscription { queue, guard }
     }
 }
 
@@ -93,10 +98,10 @@ impl Subscription {
     /// assert_eq!(hub.subscription("news", 1).topic(), "news");
     /// ```
     pub fn topic(&self) -> &str {
-        &self.topic
+        self.guard.topic()
     }
 
-    /// How many messages were dropped because `capacity` were waiting unread.
+    /// How many payloads the overflow policy dropped.
     ///
     /// ```
     /// let hub = h3rs::pubsub::Hub::new();
@@ -106,28 +111,22 @@ impl Subscription {
     /// assert_eq!(news.dropped(), 1);
     /// ```
     pub fn dropped(&self) -> u64 {
-        self.feed.dropped.load(std::sync::atomic::Ordering::Relaxed)
+        self.queue.dropped()
     }
 }
 
 impl Stream for Subscription {
-    type Item = Message;
+    type Item = Payload;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Message>> {
-        self.messages.poll_recv(cx)
-    }
-}
-
-impl Drop for Subscription {
-    fn drop(&mut self) {
-        self.hub.unsubscribe(&self.topic, self.id);
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Payload>> {
+        self.queue.poll_pop(cx)
     }
 }
 
 impl std::fmt::Debug for Subscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Subscription")
-            .field("topic", &self.topic)
+            .field("topic", &self.topic())
             .field("dropped", &self.dropped())
             .finish()
     }

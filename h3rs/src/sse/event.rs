@@ -6,6 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::Serialize;
 
+use crate::pubsub::Payload;
 use crate::response::Json;
 
 /// One server-sent event: data, plus an optional id, event type and reconnection delay; or
@@ -257,6 +258,54 @@ impl<T: Serialize> From<Json<T>> for SseEvent {
             tracing::error!(%error, "an SSE event's JSON data failed to serialize");
             SseEvent::comment("event data failed to serialize")
         })
+    }
+}
+
+impl SseEvent {
+    /// A published payload as an event, as a `Subscription` yields it in an `#[sse]`
+    /// function: the text is the data (binary data is converted lossily), with the
+    /// payload's event name and replay id.
+    ///
+    /// ```
+    /// use h3rs::pubsub::Payload;
+    /// use h3rs::sse::SseEvent;
+    /// let event = SseEvent::from_payload(&Payload::from("hi").with_event("chat").with_id("7"));
+    /// assert_eq!(event.to_bytes(), "id: 7\nevent: chat\ndata: hi\n\n");
+    /// ```
+    pub fn from_payload(payload: &Payload) -> SseEvent {
+        let mut event = SseEvent::new(payload.text());
+        if let Some(name) = payload.event() {
+            event = event.event(name);
+        }
+        if let Some(id) = payload.id() {
+            event = event.id(id);
+        }
+        event
+    }
+
+    /// The event of a payload that a stream follows; a binary payload has no SSE form.
+    pub(crate) fn of_payload(payload: &Payload) -> Option<SseEvent> {
+        payload.is_text().then(|| SseEvent::from_payload(payload))
+    }
+}
+
+/// An event to publish: its data as text, and its event type, so that the streams that
+/// follow the topic write it as `event:`. The id, retry and comment belong to one stream
+/// and are not carried (a topic's replay log gives its own ids).
+///
+/// ```
+/// use h3rs::sse::SseEvent;
+/// let app = h3rs::H3::new();
+/// // Browsers listen with `source.addEventListener("joined", ...)`.
+/// app.publish("chat", SseEvent::new("ada").event("joined"));
+/// ```
+impl From<SseEvent> for Payload {
+    fn from(event: SseEvent) -> Self {
+        let payload = Payload::from(event.data.unwrap_or_default());
+        match event.event {
+            Some(name) => payload.with_event(name),
+            None => payload,
+        }
     }
 }
 

@@ -1,6 +1,5 @@
 //! `EventStream`: an event stream that other tasks push to (H3's `createEventStream`).
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,14 +7,13 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::task::AtomicWaker;
 use futures_util::Stream;
 use tokio::sync::watch;
 
 use crate::error::HttpError;
 use crate::event::H3Event;
-use crate::pubsub::hub::next_subscriber_id;
-use crate::pubsub::{Hub, Subscriber, SubscriberId};
+use crate::pubsub::queue::{Pushed, Queue, Weigh};
+use crate::pubsub::{Delivery, Hub, Payload, Subscriber, SubscriberId, SubscriptionGuard};
 use crate::response::{IntoResponse, Response};
 use crate::shutdown::Shutdown;
 use crate::sse::event::SseEvent;
@@ -23,7 +21,6 @@ use crate::sse::last_event_id::LastEventId;
 use crate::sse::options::SseOptions;
 use crate::sse::replay::TopicReplay;
 use crate::sse::stream::Sse;
-use crate::ws::Message;
 
 type Callback = Box<dyn FnOnce() + Send>;
 
@@ -40,13 +37,16 @@ type Callback = Box<dyn FnOnce() + Send>;
 ///
 /// A stream can also [`follow`](EventStream::follow) topics of the app's
 /// [`Hub`](crate::pubsub::Hub), as WebSocket peers subscribe to them: every text message
-/// published there (by the app or by a peer) becomes a `data:` event. With a
-/// [`TopicReplay`], a reconnecting client resumes after its `Last-Event-ID`
-/// ([`follow_with_replay`](EventStream::follow_with_replay)). A stream that follows a topic
-/// stays open without handles, until the client leaves or it is closed.
+/// published there (by the app or by a peer) becomes a `data:` event (with `event:` when
+/// the payload names one). On a topic with a replay log
+/// ([`Hub::replay`](crate::pubsub::Hub::replay), [`TopicReplay`]), events carry ids and a
+/// reconnecting client resumes after its `Last-Event-ID`
+/// ([`follow_after`](EventStream::follow_after)). A stream that follows a topic stays open
+/// without handles, until the client leaves or it is closed.
 ///
 /// Events wait in a bounded queue ([`SseOptions::queue_capacity`]); a client so slow that
-/// it fills up is disconnected rather than let memory grow.
+/// it fills up is disconnected rather than let memory grow (or skips events:
+/// [`SseOptions::slow_consumer`]).
 ///
 /// ```
 /// use std::time::Duration;
@@ -96,13 +96,11 @@ impl Drop for Handle {
 }
 
 /// Shared by the handles and the response body.
-pub(crate) struct Shared {
-    /// The events pushed and not yet sent. A deque rather than a channel: it allocates
-    /// nothing until events come, which keeps idle streams small.
-    queue: Mutex<VecDeque<SseEvent>>,
-    capacity: usize,
-    /// The response's task, woken by pushes and by the close.
-    reader: AtomicWaker,
+struct Shared {
+    /// The events pushed and not yet sent, read by the response's task. It allocates
+    /// nothing until events come, which keeps idle streams small; its own `Arc` so that
+    /// the hub can deliver to it without holding the stream (see `Feed`).
+    queue: Arc<Queue<SseEvent>>,
     /// Whether a response was made (one client reads one stream).
     responded: AtomicBool,
     closed: watch::Sender<bool>,
@@ -111,23 +109,15 @@ pub(crate) struct Shared {
     shutdown: Option<Shutdown>,
     hub: Hub,
     /// The stream's id as a subscriber of topics.
-    subscriber: SubscriberId,
-    /// What it follows, to leave when it closes.
-    follows: Mutex<Vec<Follow>>,
+    id: SubscriberId,
+    /// The topics it follows: dropping a guard leaves its topic.
+    follows: Mutex<Vec<SubscriptionGuard>>,
 }
 
-/// A source of events that the stream has joined.
-enum Follow {
-    Topic(Arc<str>),
-    Replay(TopicReplay),
-}
-
-/// The outcome of queueing one event.
-pub(crate) enum Pushed {
-    /// Queued, or dropped because the stream is closed.
-    Done,
-    /// The queue is full: the client reads too slowly.
-    Full,
+impl Weigh for SseEvent {
+    fn weight(&self) -> usize {
+        self.get_data().map_or(0, str::len)
+    }
 }
 
 impl Shared {
@@ -143,35 +133,15 @@ impl Shared {
             .is_empty()
     }
 
-    /// Queues `event` without closing anything, so that a caller holding a lock can close
-    /// after releasing it.
-    pub(crate) fn try_push(&self, event: SseEvent) -> Pushed {
-        if self.is_closed() {
-            return Pushed::Done;
-        }
-        {
-            let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-            if queue.len() >= self.capacity {
-                return Pushed::Full;
-            }
-            queue.push_back(event);
-        }
-        self.reader.wake();
-        Pushed::Done
-    }
-
     fn push(&self, event: SseEvent) {
-        if let Pushed::Full = self.try_push(event) {
+        if let Pushed::Overflowed = self.queue.push(event) {
             self.overflowed();
         }
     }
 
-    /// The slow-client policy: close.
-    pub(crate) fn overflowed(&self) {
-        tracing::warn!(
-            capacity = self.capacity,
-            "an event stream's client reads too slowly: closing the stream"
-        );
+    /// The `Close` policy met a full queue: the client reads too slowly.
+    fn overflowed(&self) {
+        tracing::warn!("an event stream's client reads too slowly: closing the stream");
         self.close();
     }
 
@@ -182,15 +152,11 @@ impl Shared {
             return;
         }
         // The response sends what is queued, then ends.
-        self.reader.wake();
+        self.queue.close(None, false);
         let follows =
             std::mem::take(&mut *self.follows.lock().unwrap_or_else(PoisonError::into_inner));
-        for follow in follows {
-            match follow {
-                Follow::Topic(topic) => self.hub.unsubscribe(&topic, self.subscriber),
-                Follow::Replay(replay) => replay.detach(self.subscriber),
-            }
-        }
+        // Dropping the guards leaves the topics.
+        drop(follows);
         let callbacks = std::mem::take(
             &mut *self
                 .on_closed
@@ -202,26 +168,12 @@ impl Shared {
         }
     }
 
-    pub(crate) fn subscriber(&self) -> SubscriberId {
-        self.subscriber
-    }
-
-    /// Records a source to leave on close; false when the stream is closed or already
-    /// follows it.
-    fn add_follow(&self, follow: Follow) -> bool {
-        let mut follows = self.follows.lock().unwrap_or_else(PoisonError::into_inner);
-        if self.is_closed() {
-            return false;
-        }
-        let known = follows.iter().any(|known| match (known, &follow) {
-            (Follow::Topic(a), Follow::Topic(b)) => a == b,
-            (Follow::Replay(a), Follow::Replay(b)) => a.same(b),
-            _ => false,
-        });
-        if !known {
-            follows.push(follow);
-        }
-        !known
+    fn follows(&self, topic: &str) -> bool {
+        self.follows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .any(|guard| guard.topic() == topic)
     }
 }
 
@@ -233,34 +185,34 @@ impl Drop for Shared {
     }
 }
 
-/// The hub's view of a stream that follows a topic. It does not keep the stream alive.
+/// The hub's view of a stream that follows a topic. It holds the queue, not the stream:
+/// a delivery must never be what drops the stream's last reference, since closing runs
+/// user callbacks and leaves topics, which must not happen inside the hub.
 struct Feed {
-    id: SubscriberId,
+    queue: Arc<Queue<SseEvent>>,
     stream: Weak<Shared>,
 }
 
 impl Subscriber for Feed {
-    fn id(&self) -> SubscriberId {
-        self.id
-    }
-
-    fn deliver(&self, message: &Message) {
-        if let (Some(stream), Some(event)) = (self.stream.upgrade(), event_of(message)) {
-            stream.push(event);
+    fn deliver(&self, payload: &Payload) -> Delivery {
+        let Some(event) = SseEvent::of_payload(payload) else {
+            tracing::debug!(
+                bytes = payload.len(),
+                "a binary payload was published to a topic an event stream follows: skipped"
+            );
+            return Delivery::Skipped;
+        };
+        match self.queue.push(event) {
+            Pushed::Queued => Delivery::Accepted,
+            Pushed::Dropped | Pushed::Closed => Delivery::Skipped,
+            Pushed::Overflowed => Delivery::Overflowed,
         }
     }
-}
 
-/// A published message as an event: text is the data; binary has no SSE form.
-pub(crate) fn event_of(message: &Message) -> Option<SseEvent> {
-    if message.is_text() {
-        Some(SseEvent::new(message.text()))
-    } else {
-        tracing::debug!(
-            bytes = message.len(),
-            "a binary message was published to a topic an event stream follows: skipped"
-        );
-        None
+    fn overflowed(&self) {
+        if let Some(stream) = self.stream.upgrade() {
+            stream.overflowed();
+        }
     }
 }
 
@@ -304,16 +256,14 @@ impl EventStream {
 
     fn with_options(options: &SseOptions, shutdown: Option<Shutdown>, hub: Hub) -> Self {
         let shared = Shared {
-            queue: Mutex::new(VecDeque::new()),
-            capacity: options.queue_capacity,
-            reader: AtomicWaker::new(),
+            queue: Arc::new(Queue::new(options.queue_capacity, options.slow_consumer)),
             responded: AtomicBool::new(false),
             closed: watch::Sender::new(false),
             on_closed: Mutex::new(Vec::new()),
             keep_alive: options.keep_alive,
             shutdown,
+            id: hub.subscriber_id(),
             hub,
-            subscriber: next_subscriber_id(),
             follows: Mutex::new(Vec::new()),
         };
         EventStream {
@@ -417,8 +367,10 @@ impl EventStream {
 
     /// Follows `topic` of the app's hub: each text message published to it, by the app
     /// (`app.publish`, `event.hub().publish`) or by a WebSocket peer (`peer.publish`),
-    /// becomes a `data:` event of this stream. Binary messages are skipped (logged at debug
-    /// level). The stream leaves its topics when it closes.
+    /// becomes a `data:` event of this stream, with `event:` if the payload names one
+    /// ([`Payload::with_event`], or publishing an [`SseEvent`]) and `id:` if the topic keeps
+    /// a replay log. Binary messages are skipped (logged at debug level). The stream leaves
+    /// its topics when it closes.
     ///
     /// ```
     /// use h3rs::sse::EventStream;
@@ -432,15 +384,62 @@ impl EventStream {
     /// app.publish("news", "extra! extra!");
     /// ```
     pub fn follow(&self, topic: &str) {
-        let shared = self.shared();
-        if !shared.add_follow(Follow::Topic(Arc::from(topic))) {
+        self.follow_on(&self.shared().hub, topic, None);
+    }
+
+    /// Follows `topic`, first sending what the client missed: the events that the topic's
+    /// replay log kept after `last` (its `Last-Event-ID`), in order, then every new one,
+    /// each exactly once, with the ids the log gave them. A first connection (no
+    /// `Last-Event-ID`) gets only new events; an id from before the log, or from another run
+    /// of the server, gets everything kept. Without a replay log on the topic
+    /// ([`Hub::replay`](crate::pubsub::Hub::replay)) this is [`follow`](EventStream::follow).
+    /// Keep the queue ([`SseOptions::queue_capacity`]) larger than the log, or a long
+    /// catch-up overflows it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use h3rs::prelude::*;
+    /// use h3rs::pubsub::ReplayPolicy;
+    ///
+    /// let app = H3::new().get("/rooms/:room", |mut event: H3Event| async move {
+    ///     let last = LastEventId::from_event(&mut event).await?;
+    ///     let topic = format!("room:{}", event.params().get("room").unwrap_or("lobby"));
+    ///     let stream = EventStream::new(&event);
+    ///     stream.follow_after(&topic, &last);
+    ///     Ok::<_, HttpError>(stream)
+    /// });
+    /// // Rooms come and go: each keeps 100 events, dropped after an idle hour.
+    /// let policy = ReplayPolicy::last(100).evict_after(Duration::from_secs(3600));
+    /// app.hub().replay("room:*", policy);
+    /// # let _ = app;
+    /// ```
+    pub fn follow_after(&self, topic: &str, last: &LastEventId) {
+        self.follow_on(&self.shared().hub, topic, last.get());
+    }
+
+    fn follow_on(&self, hub: &Hub, topic: &str, after: Option<&str>) {
+        let shared = &self.handle.shared;
+        if shared.is_closed() || shared.follows(topic) {
             return;
         }
         let feed = Feed {
-            id: shared.subscriber,
-            stream: Arc::downgrade(&self.handle.shared),
+            queue: shared.queue.clone(),
+            stream: Arc::downgrade(shared),
         };
-        shared.hub.subscribe(topic, Arc::new(feed));
+        // No lock of the stream is held here: a catch-up that overflows closes the stream.
+        let Some(guard) = hub.subscribe_as(shared.id, topic, Arc::new(feed), after) else {
+            return;
+        };
+        let mut follows = shared
+            .follows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if shared.is_closed() {
+            drop(follows);
+            drop(guard);
+        } else {
+            follows.push(guard);
+        }
     }
 
     /// Stops following `topic`.
@@ -451,21 +450,23 @@ impl EventStream {
     /// stream.unfollow("news");
     /// ```
     pub fn unfollow(&self, topic: &str) {
-        let shared = self.shared();
-        shared
-            .follows
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|follow| !matches!(follow, Follow::Topic(t) if &**t == topic));
-        shared.hub.unsubscribe(topic, shared.subscriber);
+        let left: Vec<SubscriptionGuard> = {
+            let mut follows = self
+                .shared()
+                .follows
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let (left, kept) = std::mem::take(&mut *follows)
+                .into_iter()
+                .partition(|guard| guard.topic() == topic);
+            *follows = kept;
+            left
+        };
+        drop(left);
     }
 
-    /// Follows the topic of `replay`, first sending what the client missed: the buffered
-    /// events after `last` (its `Last-Event-ID`), in order, then every new one, each exactly
-    /// once, with the ids the replay gave them. A first connection (no `Last-Event-ID`) gets
-    /// only new events; an id from before the buffer, or from another run of the server,
-    /// gets everything buffered. Keep the queue ([`SseOptions::queue_capacity`]) larger than
-    /// the replay, or a long catch-up overflows it.
+    /// Follows the topic of `replay` on its hub, resuming after `last`: see
+    /// [`follow_after`](EventStream::follow_after).
     ///
     /// ```
     /// use h3rs::prelude::*;
@@ -484,11 +485,7 @@ impl EventStream {
     /// # let _ = app;
     /// ```
     pub fn follow_with_replay(&self, replay: &TopicReplay, last: &LastEventId) {
-        let shared = &self.handle.shared;
-        if !shared.add_follow(Follow::Replay(replay.clone())) {
-            return;
-        }
-        replay.attach(shared, last);
+        self.follow_on(replay.hub(), replay.topic(), last.get());
     }
 
     /// The response of this stream, as [`IntoResponse`] makes it; a second response of
@@ -523,22 +520,12 @@ impl Stream for Receiving {
     type Item = SseEvent;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<SseEvent>> {
-        let shared = &self.shared;
-        // Registered before looking, so that a push in between wakes this task.
-        shared.reader.register(cx.waker());
-        if let Some(event) = shared
-            .queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop_front()
-        {
-            return Poll::Ready(Some(event));
+        let next = self.shared.queue.poll_pop(cx);
+        if let Poll::Ready(None) = next {
+            // Closed (or overflowed), and everything queued before has been sent.
+            self.shared.close();
         }
-        if shared.is_closed() {
-            // Closed, and everything pushed before has been sent.
-            return Poll::Ready(None);
-        }
-        Poll::Pending
+        next
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::pubsub::Overflow;
+
 /// Settings of every event stream of an app, given with
 /// [`H3::sse_options`](crate::H3::sse_options); a route may change its own keep-alive
 /// (`#[sse("/feed", keep_alive = 30)]`, or [`Sse::keep_alive`](crate::sse::Sse::keep_alive)).
@@ -21,6 +23,7 @@ use std::time::Duration;
 pub struct SseOptions {
     pub(crate) keep_alive: Option<Duration>,
     pub(crate) queue_capacity: usize,
+    pub(crate) slow_consumer: Overflow,
 }
 
 /// The default keep-alive: a comment after 15 s of silence, well under the idle timeouts
@@ -51,6 +54,7 @@ impl Default for SseOptions {
         SseOptions {
             keep_alive: Some(DEFAULT_KEEP_ALIVE),
             queue_capacity: DEFAULT_QUEUE_CAPACITY,
+            slow_consumer: Overflow::Close,
         }
     }
 }
@@ -90,6 +94,20 @@ impl SseOptions {
     /// ```
     pub fn queue_capacity(mut self, events: usize) -> Self {
         self.queue_capacity = events.max(1);
+        self
+    }
+
+    /// What a full queue does (default [`Overflow::Close`]: the stream ends after sending
+    /// what it holds, and the browser reconnects). [`Overflow::DropOldest`] keeps a slow
+    /// client on the freshest events instead, for feeds where a gap does no harm.
+    ///
+    /// ```
+    /// use h3rs::pubsub::Overflow;
+    /// let ticker = h3rs::sse::SseOptions::default().slow_consumer(Overflow::DropOldest);
+    /// # let _ = ticker;
+    /// ```
+    pub fn slow_consumer(mut self, policy: Overflow) -> Self {
+        self.slow_consumer = policy;
         self
     }
 }

@@ -44,7 +44,7 @@ pub(crate) async fn run_connection<H: WebSocket>(
     shutdown: Option<Shutdown>,
 ) {
     let (sink, stream) = socket.split();
-    peer.hub().add_peer(peer.clone());
+    peer.join();
     let mut writer = tokio::spawn(write_loop(handler.clone(), peer.clone(), sink));
     guarded(&peer, "open", handler.open(&peer)).await;
     let (details, flush_deadline) = read_loop(&handler, &peer, stream, shutdown).await;
@@ -172,11 +172,7 @@ async fn write_loop<H: WebSocket>(
 ) {
     let mut batch = Vec::new();
     loop {
-        let was_full = peer.take_outgoing(&mut batch);
-        if batch.is_empty() {
-            peer.outgoing_ready().await;
-            continue;
-        }
+        let was_full = std::future::poll_fn(|cx| peer.poll_outgoing(cx, &mut batch)).await;
         let mut closed = false;
         for item in batch.drain(..) {
             let frame = match item {

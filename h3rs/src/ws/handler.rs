@@ -137,7 +137,8 @@ pub trait WebSocket: Send + Sync + 'static {
     /// A peer's outgoing queue emptied after having been full.
     ///
     /// ```
-    /// use h3rs::ws::{Peer, SlowConsumer, WebSocket, WsOptions};
+    /// use h3rs::pubsub::Overflow;
+    /// use h3rs::ws::{Peer, WebSocket, WsOptions};
     ///
     /// struct Ticker;
     ///
@@ -148,7 +149,7 @@ pub trait WebSocket: Send + Sync + 'static {
     ///     }
     /// }
     ///
-    /// let options = WsOptions::default().slow_consumer(SlowConsumer::DropOldest);
+    /// let options = WsOptions::default().slow_consumer(Overflow::DropOldest);
     /// let app = h3rs::H3::new().websocket_with("/ticker", Ticker, options);
     /// # let _ = app;
     /// ```

@@ -135,6 +135,7 @@ async fn accept<H: WebSocket>(
         protocol: upgrade.protocol,
         context: upgrade.context,
         hub: event.hub().clone(),
+        peers: event.peers().clone(),
         options: options.clone(),
     });
     tokio::spawn(async move {

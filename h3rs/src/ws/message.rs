@@ -9,9 +9,11 @@ use serde::Serialize;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as WireCode;
 use tokio_tungstenite::tungstenite::{self, Utf8Bytes};
 
+use crate::pubsub::Payload;
+
 /// A WebSocket message: text or binary. Cloning it is cheap (the payload is
-/// reference-counted), which is how one publish reaches many peers without
-/// copying the payload for each.
+/// reference-counted); it converts to and from a pub/sub [`Payload`] without
+/// copying, which is how one publish reaches many peers.
 ///
 /// Sending a received message keeps its kind: text stays text, binary stays
 /// byte for byte.
@@ -26,13 +28,7 @@ use tokio_tungstenite::tungstenite::{self, Utf8Bytes};
 /// assert_eq!(binary.bytes(), [0xff, 0x00]);
 /// ```
 #[derive(Clone, PartialEq, Eq)]
-pub struct Message(Kind);
-
-#[derive(Clone, PartialEq, Eq)]
-enum Kind {
-    Text(Utf8Bytes),
-    Binary(Bytes),
-}
+pub struct Message(Payload);
 
 impl Message {
     /// A binary message.
@@ -45,7 +41,7 @@ impl Message {
     /// assert_eq!(msg.bytes(), b"raw");
     /// ```
     pub fn binary(bytes: impl Into<Bytes>) -> Self {
-        Message(Kind::Binary(bytes.into()))
+        Message(Payload::binary(bytes))
     }
 
     /// A text message holding `value` as JSON.
@@ -66,10 +62,7 @@ impl Message {
     /// assert_eq!(Message::binary(vec![0x68, 0xff]).text(), "h\u{fffd}");
     /// ```
     pub fn text(&self) -> Cow<'_, str> {
-        match &self.0 {
-            Kind::Text(text) => Cow::Borrowed(text.as_str()),
-            Kind::Binary(bytes) => String::from_utf8_lossy(bytes),
-        }
+        self.0.text()
     }
 
     /// The payload as bytes.
@@ -80,10 +73,7 @@ impl Message {
     /// assert_eq!(msg.bytes().len(), 6); // UTF-8: é takes two bytes
     /// ```
     pub fn bytes(&self) -> &[u8] {
-        match &self.0 {
-            Kind::Text(text) => text.as_bytes(),
-            Kind::Binary(bytes) => bytes,
-        }
+        self.0.bytes()
     }
 
     /// Parses the payload as JSON.
@@ -95,7 +85,7 @@ impl Message {
     /// assert_eq!(msg.json::<Move>().unwrap().x, 3);
     /// ```
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_slice(self.bytes())
+        self.0.json()
     }
 
     /// Whether this is a text message.
@@ -115,7 +105,7 @@ impl Message {
     /// assert!(Message::from("ok").is_text());
     /// ```
     pub fn is_text(&self) -> bool {
-        matches!(self.0, Kind::Text(_))
+        self.0.is_text()
     }
 
     /// Whether this is a binary message.
@@ -126,7 +116,7 @@ impl Message {
     /// assert!(!Message::from("123").is_binary());
     /// ```
     pub fn is_binary(&self) -> bool {
-        matches!(self.0, Kind::Binary(_))
+        self.0.is_binary()
     }
 
     /// The payload size in bytes.
@@ -165,17 +155,28 @@ impl Message {
 
     pub(crate) fn from_wire(message: tungstenite::Message) -> Option<Self> {
         match message {
-            tungstenite::Message::Text(text) => Some(Message(Kind::Text(text))),
-            tungstenite::Message::Binary(bytes) => Some(Message(Kind::Binary(bytes))),
+            // SAFETY: tungstenite hands out text frames as checked UTF-8.
+            tungstenite::Message::Text(text) => Some(Message(unsafe {
+                Payload::from_utf8_unchecked(Bytes::from(text))
+            })),
+            tungstenite::Message::Binary(bytes) => Some(Message(Payload::binary(bytes))),
             _ => None,
         }
     }
 
     pub(crate) fn into_wire(self) -> tungstenite::Message {
-        match self.0 {
-            Kind::Text(text) => tungstenite::Message::Text(text),
-            Kind::Binary(bytes) => tungstenite::Message::Binary(bytes),
-        }
+        wire_of(&self.0)
+    }
+}
+
+/// The frame of a payload: a reference count on its buffer, no copy and no UTF-8 check,
+/// which is what lets one publish reach many peers at the cost of one.
+pub(crate) fn wire_of(payload: &Payload) -> tungstenite::Message {
+    if payload.is_text() {
+        // SAFETY: a text payload's data is UTF-8 (every `Payload` constructor ensures it).
+        tungstenite::Message::Text(unsafe { Utf8Bytes::from_bytes_unchecked(payload.to_bytes()) })
+    } else {
+        tungstenite::Message::Binary(payload.to_bytes())
     }
 }
 
@@ -187,22 +188,22 @@ impl fmt::Display for Message {
 
 impl fmt::Debug for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0 {
-            Kind::Text(text) => f.debug_tuple("Text").field(&text.as_str()).finish(),
-            Kind::Binary(bytes) => f.debug_tuple("Binary").field(bytes).finish(),
+        match self.0.as_str() {
+            Some(text) => f.debug_tuple("Text").field(&text).finish(),
+            None => f.debug_tuple("Binary").field(&self.0.bytes()).finish(),
         }
     }
 }
 
 impl From<&str> for Message {
     fn from(text: &str) -> Self {
-        Message(Kind::Text(Utf8Bytes::from(text)))
+        Message(Payload::from(text))
     }
 }
 
 impl From<String> for Message {
     fn from(text: String) -> Self {
-        Message(Kind::Text(Utf8Bytes::from(text)))
+        Message(Payload::from(text))
     }
 }
 
@@ -214,25 +215,69 @@ impl From<&String> for Message {
 
 impl From<Bytes> for Message {
     fn from(bytes: Bytes) -> Self {
-        Message(Kind::Binary(bytes))
+        Message(Payload::binary(bytes))
     }
 }
 
 impl From<Vec<u8>> for Message {
     fn from(bytes: Vec<u8>) -> Self {
-        Message(Kind::Binary(bytes.into()))
+        Message(Payload::binary(bytes))
     }
 }
 
 impl From<&[u8]> for Message {
     fn from(bytes: &[u8]) -> Self {
-        Message(Kind::Binary(Bytes::copy_from_slice(bytes)))
+        Message(Payload::from(bytes))
     }
 }
 
 impl From<&Message> for Message {
     fn from(message: &Message) -> Self {
         message.clone()
+    }
+}
+
+/// A message to publish: the same buffer, text or binary as it was.
+///
+/// ```
+/// use h3rs::pubsub::Payload;
+/// use h3rs::ws::Message;
+/// let payload = Payload::from(Message::binary(vec![1, 2]));
+/// assert!(payload.is_binary());
+/// ```
+impl From<Message> for Payload {
+    fn from(message: Message) -> Self {
+        message.0
+    }
+}
+
+impl From<&Message> for Payload {
+    fn from(message: &Message) -> Self {
+        message.0.clone()
+    }
+}
+
+/// A published payload as a message (an SSE event name or replay id is not part of a
+/// WebSocket message and is left out).
+///
+/// ```
+/// use h3rs::pubsub::Payload;
+/// use h3rs::ws::Message;
+/// let message = Message::from(Payload::from("hi").with_event("chat"));
+/// assert_eq!(message, Message::from("hi"));
+/// ```
+impl From<Payload> for Message {
+    fn from(payload: Payload) -> Self {
+        if payload.event().is_some() || payload.id().is_some() {
+            Message(if payload.is_text() {
+                // SAFETY: the data of a text payload is UTF-8.
+                unsafe { Payload::from_utf8_unchecked(payload.to_bytes()) }
+            } else {
+                Payload::binary(payload.to_bytes())
+            })
+        } else {
+            Message(payload)
+        }
     }
 }
 

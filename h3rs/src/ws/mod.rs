@@ -2,7 +2,8 @@
 //!
 //! Each connection has one writer task fed by a bounded queue, so `send`
 //! and `publish` never block the caller; a slow client meets the
-//! [`SlowConsumer`] policy instead of growing memory. Protocol violations
+//! [`Overflow`](crate::pubsub::Overflow) policy of [`WsOptions::slow_consumer`]
+//! instead of growing memory. [`Peers`] lists the connected peers of an app. Protocol violations
 //! close with RFC 6455's codes (1002, 1007 for invalid UTF-8, 1009 for
 //! oversize), a panicking hook closes its peer with 1011, and graceful
 //! shutdown closes every peer with 1001 after running its `close` hook.
@@ -35,9 +36,11 @@ pub(crate) mod handshake;
 mod message;
 mod options;
 mod peer;
+mod peers;
 
 pub use error::WsError;
 pub use handler::{offered_protocols, IntoUpgrade, Upgrade, WebSocket};
 pub use message::{CloseDetails, Message};
-pub use options::{SlowConsumer, WsOptions};
+pub use options::WsOptions;
 pub use peer::Peer;
+pub use peers::Peers;

@@ -2,34 +2,7 @@
 
 use std::time::Duration;
 
-/// What to do with a peer whose outgoing queue is full (a slow consumer).
-///
-/// ```
-/// use h3rs::ws::{SlowConsumer, WsOptions};
-/// // Prices go stale fast: a slow client should skip, not be disconnected.
-/// let prices = WsOptions::default().queue_capacity(64).slow_consumer(SlowConsumer::DropOldest);
-/// # let _ = prices;
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SlowConsumer {
-    /// Close the peer with 1008 (policy violation), dropping what was queued. The default.
-    ///
-    /// ```
-    /// use h3rs::ws::{SlowConsumer, WsOptions};
-    /// // A chat log must arrive whole: better to make the client reconnect.
-    /// let chat = WsOptions::default().slow_consumer(SlowConsumer::Close);
-    /// # let _ = chat;
-    /// ```
-    Close,
-    /// Drop the oldest queued message to make room: for feeds where only fresh data matters.
-    ///
-    /// ```
-    /// use h3rs::ws::{SlowConsumer, WsOptions};
-    /// let telemetry = WsOptions::default().slow_consumer(SlowConsumer::DropOldest);
-    /// # let _ = telemetry;
-    /// ```
-    DropOldest,
-}
+use crate::pubsub::Overflow;
 
 /// Limits and timings of WebSocket connections, for the whole app
 /// ([`H3::websocket_options`](crate::H3::websocket_options)) or one route
@@ -42,11 +15,12 @@ pub enum SlowConsumer {
 ///
 /// ```
 /// use std::time::Duration;
-/// use h3rs::ws::{SlowConsumer, WsOptions};
+/// use h3rs::pubsub::Overflow;
+/// use h3rs::ws::WsOptions;
 /// let options = WsOptions::default()
 ///     .max_message_size(64 * 1024)
 ///     .ping_interval(Some(Duration::from_secs(10)))
-///     .slow_consumer(SlowConsumer::DropOldest)
+///     .slow_consumer(Overflow::DropOldest)
 ///     .allowed_origins(["https://example.com"]);
 /// # let _ = options;
 /// ```
@@ -55,7 +29,7 @@ pub struct WsOptions {
     pub(crate) max_message_size: usize,
     pub(crate) max_frame_size: usize,
     pub(crate) queue_capacity: usize,
-    pub(crate) slow_consumer: SlowConsumer,
+    pub(crate) slow_consumer: Overflow,
     pub(crate) ping_interval: Option<Duration>,
     pub(crate) close_timeout: Duration,
     pub(crate) read_buffer_size: usize,
@@ -69,7 +43,7 @@ impl Default for WsOptions {
             max_message_size: 1024 * 1024,
             max_frame_size: 1024 * 1024,
             queue_capacity: 1024,
-            slow_consumer: SlowConsumer::Close,
+            slow_consumer: Overflow::Close,
             ping_interval: Some(Duration::from_secs(30)),
             close_timeout: Duration::from_secs(5),
             read_buffer_size: 8 * 1024,
@@ -107,7 +81,7 @@ impl WsOptions {
     }
 
     /// How many messages may wait for a peer's socket (default 1024);
-    /// beyond that the [`SlowConsumer`] policy applies.
+    /// beyond that the [`Overflow`] policy applies.
     ///
     /// ```
     /// // Many peers that each need little: bound the memory a stalled one can hold.
@@ -119,14 +93,18 @@ impl WsOptions {
         self
     }
 
-    /// The slow consumer policy (default [`SlowConsumer::Close`]).
+    /// What to do when a peer's queue is full (a slow consumer): close it with 1008,
+    /// dropping what was queued ([`Overflow::Close`], the default), drop the oldest queued
+    /// message ([`Overflow::DropOldest`]), or refuse the new one ([`Overflow::DropNewest`]:
+    /// `send` returns false).
     ///
     /// ```
-    /// use h3rs::ws::{SlowConsumer, WsOptions};
-    /// let options = WsOptions::default().slow_consumer(SlowConsumer::DropOldest);
+    /// use h3rs::pubsub::Overflow;
+    /// use h3rs::ws::WsOptions;
+    /// let options = WsOptions::default().slow_consumer(Overflow::DropOldest);
     /// # let _ = options;
     /// ```
-    pub fn slow_consumer(mut self, policy: SlowConsumer) -> Self {
+    pub fn slow_consumer(mut self, policy: Overflow) -> Self {
         self.slow_consumer = policy;
         self
     }

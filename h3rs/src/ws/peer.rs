@@ -1,19 +1,22 @@
 //! `Peer`: one WebSocket connection as hooks and the app see it.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll};
 
 use http::{Extensions, HeaderMap, Uri};
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{self, Bytes};
 
-use crate::pubsub::hub::next_subscriber_id;
-use crate::pubsub::{Hub, Subscriber, SubscriberId};
+use crate::pubsub::queue::{Pushed, Queue, Weigh};
+use crate::pubsub::{Delivery, Hub, Payload, Subscriber, SubscriberId, SubscriptionGuard};
 use crate::router::Params;
-use crate::ws::options::{SlowConsumer, WsOptions};
+use crate::ws::message::wire_of;
+use crate::ws::options::WsOptions;
+use crate::ws::peers::Peers;
 use crate::ws::{CloseDetails, Message};
 
 /// A connected WebSocket client. Cheap to clone; clones are the same peer.
@@ -54,15 +57,13 @@ pub(crate) enum Outgoing {
     Close(CloseDetails),
 }
 
-struct Queue {
-    items: VecDeque<Outgoing>,
-    bytes: usize,
-    was_full: bool,
-    /// False once a close is queued or the peer is gone: checked under the
-    /// same lock as the push, so nothing can slip in after the close frame.
-    accepting: bool,
-    /// The close this side started, if it did.
-    closing: Option<CloseDetails>,
+impl Weigh for Outgoing {
+    fn weight(&self) -> usize {
+        match self {
+            Outgoing::Message(message) => message.len(),
+            Outgoing::Close(_) => 0,
+        }
+    }
 }
 
 pub(crate) struct Shared {
@@ -74,11 +75,15 @@ pub(crate) struct Shared {
     protocol: Option<String>,
     context: Extensions,
     hub: Hub,
+    peers: Peers,
     options: Arc<WsOptions>,
-    queue: Mutex<Queue>,
-    wake_writer: Notify,
+    /// Everything outgoing, drained by the writer task. Closing queues the close frame
+    /// last under the lock of the pushes, so nothing can slip in after it.
+    queue: Queue<Outgoing>,
+    /// The close this side started, if it did.
+    closing: OnceLock<CloseDetails>,
     state: watch::Sender<PeerState>,
-    topics: Mutex<HashSet<Arc<str>>>,
+    topics: Mutex<HashMap<Arc<str>, SubscriptionGuard>>,
 }
 
 pub(crate) struct PeerInit {
@@ -89,6 +94,7 @@ pub(crate) struct PeerInit {
     pub protocol: Option<String>,
     pub context: Extensions,
     pub hub: Hub,
+    pub peers: Peers,
     pub options: Arc<WsOptions>,
 }
 
@@ -99,9 +105,10 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Peer {
     pub(crate) fn new(init: PeerInit) -> Self {
+        let queue = Queue::new(init.options.queue_capacity, init.options.slow_consumer);
         Peer {
             shared: Arc::new(Shared {
-                id: next_subscriber_id(),
+                id: init.hub.subscriber_id(),
                 uri: init.uri,
                 headers: init.headers,
                 params: init.params,
@@ -109,17 +116,12 @@ impl Peer {
                 protocol: init.protocol,
                 context: init.context,
                 hub: init.hub,
+                peers: init.peers,
                 options: init.options,
-                queue: Mutex::new(Queue {
-                    items: VecDeque::new(),
-                    bytes: 0,
-                    was_full: false,
-                    accepting: true,
-                    closing: None,
-                }),
-                wake_writer: Notify::new(),
+                queue,
+                closing: OnceLock::new(),
                 state: watch::Sender::new(PeerState::Open),
-                topics: Mutex::new(HashSet::new()),
+                topics: Mutex::new(HashMap::new()),
             }),
         }
     }
@@ -138,10 +140,24 @@ impl Peer {
     /// }
     /// ```
     pub fn id(&self) -> u64 {
-        self.shared.id
+        self.shared.id.get()
     }
 
-    pub(crate) fn subscriber_id(&self) -> SubscriberId {
+    /// The peer's id as a subscriber of the hub's topics.
+    ///
+    /// ```
+    /// use h3rs::ws::{Message, Peer, WebSocket};
+    ///
+    /// struct Mirror;
+    ///
+    /// impl WebSocket for Mirror {
+    ///     async fn message(&self, peer: &Peer, message: Message) {
+    ///         // What `peer.publish` does: everyone on the topic but this peer.
+    ///         peer.hub().publish_from(peer.subscriber_id(), "mirror", message);
+    ///     }
+    /// }
+    /// ```
+    pub fn subscriber_id(&self) -> SubscriberId {
         self.shared.id
     }
 
@@ -308,41 +324,13 @@ impl Peer {
     /// }
     /// ```
     pub fn send(&self, message: impl Into<Message>) -> bool {
-        self.enqueue_message(message.into().into_wire())
+        self.shared.enqueue(message.into().into_wire()) == Pushed::Queued
     }
 
     pub(crate) fn send_ping(&self) -> bool {
-        self.enqueue_message(tungstenite::Message::Ping(Bytes::new()))
-    }
-
-    fn enqueue_message(&self, message: tungstenite::Message) -> bool {
-        let size = message.len();
-        let mut queue = lock(&self.shared.queue);
-        if !queue.accepting {
-            return false;
-        }
-        if queue.items.len() >= self.shared.options.queue_capacity {
-            queue.was_full = true;
-            match self.shared.options.slow_consumer {
-                SlowConsumer::Close => {
-                    queue.items.clear();
-                    queue.bytes = 0;
-                    tracing::warn!(peer = self.shared.id, "slow consumer: closing with 1008");
-                    self.start_closing(queue, CloseDetails::new(1008, "Slow consumer"));
-                    return false;
-                }
-                SlowConsumer::DropOldest => {
-                    if let Some(Outgoing::Message(old)) = queue.items.pop_front() {
-                        queue.bytes -= old.len();
-                    }
-                }
-            }
-        }
-        queue.items.push_back(Outgoing::Message(message));
-        queue.bytes += size;
-        drop(queue);
-        self.shared.wake_writer.notify_one();
-        true
+        self.shared
+            .enqueue(tungstenite::Message::Ping(Bytes::new()))
+            == Pushed::Queued
     }
 
     /// Bytes queued for this peer and not yet handed to the socket.
@@ -363,10 +351,11 @@ impl Peer {
     /// }
     /// ```
     pub fn buffered_amount(&self) -> usize {
-        lock(&self.shared.queue).bytes
+        self.shared.queue.bytes()
     }
 
-    /// Subscribes this peer to `topic`.
+    /// Subscribes this peer to `topic` (nothing happens once the peer is closing: it would
+    /// be a subscription that nothing removes).
     ///
     /// ```
     /// use h3rs::ws::{Peer, WebSocket};
@@ -381,9 +370,17 @@ impl Peer {
     /// }
     /// ```
     pub fn subscribe(&self, topic: &str) {
-        let topic: Arc<str> = Arc::from(topic);
-        if lock(&self.shared.topics).insert(topic.clone()) {
-            self.shared.hub.subscribe(&topic, Arc::new(self.clone()));
+        let mut topics = lock(&self.shared.topics);
+        if topics.contains_key(topic) || !self.is_open() {
+            return;
+        }
+        let subscriber: Arc<dyn Subscriber> = self.shared.clone();
+        if let Some(guard) = self
+            .shared
+            .hub
+            .subscribe_as(self.shared.id, topic, subscriber, None)
+        {
+            topics.insert(Arc::from(topic), guard);
         }
     }
 
@@ -407,9 +404,9 @@ impl Peer {
     /// }
     /// ```
     pub fn unsubscribe(&self, topic: &str) {
-        if lock(&self.shared.topics).remove(topic) {
-            self.shared.hub.unsubscribe(topic, self.shared.id);
-        }
+        let guard = lock(&self.shared.topics).remove(topic);
+        // Dropped here, outside the lock: that unsubscribes.
+        drop(guard);
     }
 
     /// The topics this peer follows.
@@ -431,7 +428,7 @@ impl Peer {
     /// ```
     pub fn topics(&self) -> Vec<String> {
         lock(&self.shared.topics)
-            .iter()
+            .keys()
             .map(|t| t.to_string())
             .collect()
     }
@@ -453,10 +450,8 @@ impl Peer {
     ///     }
     /// }
     /// ```
-    pub fn publish(&self, topic: &str, message: impl Into<Message>) -> usize {
-        self.shared
-            .hub
-            .publish_from(Some(self.shared.id), topic, message.into())
+    pub fn publish(&self, topic: &str, payload: impl Into<Payload>) -> usize {
+        self.shared.hub.publish_from(self.shared.id, topic, payload)
     }
 
     /// Starts the close handshake with `code` and `reason`; queued messages
@@ -477,36 +472,18 @@ impl Peer {
     /// }
     /// ```
     pub fn close(&self, code: u16, reason: &str) {
-        let queue = lock(&self.shared.queue);
-        if queue.accepting {
-            self.start_closing(queue, CloseDetails::new(code, reason));
-        }
-    }
-
-    /// Queues the close frame last and stops accepting, under one lock.
-    fn start_closing(&self, mut queue: std::sync::MutexGuard<'_, Queue>, details: CloseDetails) {
-        queue.accepting = false;
-        queue.closing = Some(details.clone());
-        queue.items.push_back(Outgoing::Close(details));
-        drop(queue);
-        self.shared.state.send_if_modified(|state| {
-            let open = *state == PeerState::Open;
-            if open {
-                *state = PeerState::Closing;
-            }
-            open
-        });
-        self.shared.wake_writer.notify_one();
+        self.shared
+            .start_closing(CloseDetails::new(code, reason), false);
     }
 
     /// Drops the connection at once, without a close handshake.
     ///
     /// ```
-    /// use h3rs::pubsub::Hub;
+    /// use h3rs::ws::Peers;
     ///
     /// // Ban: no goodbye, no waiting for the client to answer a close frame.
-    /// fn ban(hub: &Hub, addr: std::net::IpAddr) {
-    ///     for peer in hub.peers() {
+    /// fn ban(peers: &Peers, addr: std::net::IpAddr) {
+    ///     for peer in peers.list() {
     ///         if peer.remote_addr().is_some_and(|a| a.ip() == addr) {
     ///             peer.terminate();
     ///         }
@@ -515,9 +492,8 @@ impl Peer {
     /// # let _ = ban;
     /// ```
     pub fn terminate(&self) {
-        lock(&self.shared.queue).accepting = false;
+        self.shared.queue.close(None, false);
         self.shared.state.send_replace(PeerState::Terminated);
-        self.shared.wake_writer.notify_one();
     }
 
     /// Whether the peer is open (not closing or closed).
@@ -551,34 +527,33 @@ impl Peer {
 
     /// The code and reason of the close this side started, if it did.
     pub(crate) fn closing_details(&self) -> Option<CloseDetails> {
-        lock(&self.shared.queue).closing.clone()
+        self.shared.closing.get().cloned()
     }
 
     pub(crate) fn options(&self) -> &WsOptions {
         &self.shared.options
     }
 
-    /// Takes everything queued; `None` when the queue is empty. The flag
-    /// says whether the queue had been full since the last drain.
-    pub(crate) fn take_outgoing(&self, into: &mut Vec<Outgoing>) -> bool {
-        let mut queue = lock(&self.shared.queue);
-        into.extend(queue.items.drain(..));
-        queue.bytes = 0;
-        std::mem::take(&mut queue.was_full)
+    /// Takes everything queued, once there is something. The flag says whether the queue
+    /// had been full since the last batch.
+    pub(crate) fn poll_outgoing(
+        &self,
+        cx: &mut Context<'_>,
+        into: &mut Vec<Outgoing>,
+    ) -> Poll<bool> {
+        self.shared.queue.poll_take(cx, into)
     }
 
-    pub(crate) async fn outgoing_ready(&self) {
-        self.shared.wake_writer.notified().await;
+    /// Lists the peer in its app's registry; called once when the connection starts.
+    pub(crate) fn join(&self) {
+        self.shared.peers.insert(self.clone());
     }
 
-    /// Leaves every topic; called once when the connection ends.
+    /// Leaves every topic and the registry; called once when the connection ends.
     pub(crate) fn leave(&self) {
-        let topics: Vec<Arc<str>> = lock(&self.shared.topics).drain().collect();
-        for topic in topics {
-            self.shared.hub.unsubscribe(&topic, self.shared.id);
-        }
-        self.shared.hub.remove_peer(self.shared.id);
-        lock(&self.shared.queue).accepting = false;
+        self.shared.queue.close(None, false);
+        // Before the topics are left: `subscribe` refuses a peer that is not open, so no
+        // task holding a clone can add a subscription that nothing would remove.
         self.shared.state.send_if_modified(|state| {
             if *state == PeerState::Terminated {
                 false
@@ -587,6 +562,12 @@ impl Peer {
                 true
             }
         });
+        let topics: Vec<SubscriptionGuard> = lock(&self.shared.topics)
+            .drain()
+            .map(|(_, guard)| guard)
+            .collect();
+        drop(topics);
+        self.shared.peers.remove(self.id());
     }
 
     pub(crate) fn close_frame(details: &CloseDetails) -> CloseFrame {
@@ -597,26 +578,57 @@ impl Peer {
     }
 }
 
-impl Subscriber for Peer {
-    fn id(&self) -> SubscriberId {
-        self.shared.id
+impl Shared {
+    fn enqueue(&self, message: tungstenite::Message) -> Pushed {
+        let pushed = self.queue.push(Outgoing::Message(message));
+        if pushed == Pushed::Overflowed {
+            tracing::warn!(peer = self.id.get(), "slow consumer: closing with 1008");
+            self.start_closing(CloseDetails::new(1008, "Slow consumer"), true);
+        }
+        pushed
     }
 
-    fn deliver(&self, message: &Message) {
-        self.enqueue_message(message.clone().into_wire());
+    /// Queues the close frame last (after dropping what is queued if `discard`) and stops
+    /// accepting, under the lock of the pushes.
+    fn start_closing(&self, details: CloseDetails, discard: bool) {
+        let frame = Outgoing::Close(details.clone());
+        if !self.queue.close(Some(frame), discard) {
+            return;
+        }
+        // Before the state changes: the reader looks for it when it sees `Closing`.
+        let _ = self.closing.set(details);
+        self.state.send_if_modified(|state| {
+            let open = *state == PeerState::Open;
+            if open {
+                *state = PeerState::Closing;
+            }
+            open
+        });
+    }
+}
+
+/// The hub delivers to the peer's queue, encoded for the wire once per publish: every
+/// peer's frame shares the publish's buffer.
+impl Subscriber for Shared {
+    fn deliver(&self, payload: &Payload) -> Delivery {
+        match self.enqueue(wire_of(payload)) {
+            Pushed::Queued => Delivery::Accepted,
+            // The peer closes itself at once: nothing is left for the hub to do.
+            Pushed::Dropped | Pushed::Closed | Pushed::Overflowed => Delivery::Skipped,
+        }
     }
 }
 
 impl fmt::Display for Peer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.shared.id)
+        write!(f, "{}", self.shared.id.get())
     }
 }
 
 impl fmt::Debug for Peer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Peer")
-            .field("id", &self.shared.id)
+            .field("id", &self.shared.id.get())
             .field("uri", &self.shared.uri)
             .field("state", &*self.shared.state.borrow())
             .finish_non_exhaustive()

@@ -1,0 +1,333 @@
+//! The one bounded queue of h3rs, and what it does when it is full.
+//!
+//! Every subscriber kind holds its backlog in it: a WebSocket peer's outgoing frames, an
+//! `EventStream`'s events, a `Subscription`'s payloads, and a topic's replay log. The policy
+//! on overflow is the subscriber's choice ([`Overflow`]); the queue never grows past its
+//! capacity and never makes a publisher wait.
+
+// The layers above use what they need of it: with `ws` or `sse` off, some goes unused.
+#![cfg_attr(not(all(feature = "ws", feature = "sse")), allow(dead_code))]
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+
+use futures_util::task::AtomicWaker;
+
+/// What a full queue does with one more item: the slow-consumer policy.
+///
+/// ```
+/// use h3rs::pubsub::Overflow;
+/// use h3rs::ws::WsOptions;
+/// // Prices go stale fast: a slow client should skip, not be disconnected.
+/// let prices = WsOptions::default().queue_capacity(64).slow_consumer(Overflow::DropOldest);
+/// # let _ = prices;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overflow {
+    /// Close the subscriber: a WebSocket peer is closed with 1008 (what was queued is
+    /// dropped), an event stream ends after sending what it holds, a subscription ends.
+    /// The default of peers and event streams: a log that must arrive whole is better
+    /// resumed after a reconnect than silently cut.
+    Close,
+    /// Drop the oldest queued item to make room: for feeds where only fresh data matters.
+    DropOldest,
+    /// Drop the new item and keep what is queued (counted: see
+    /// [`Subscription::dropped`](crate::pubsub::Subscription::dropped)).
+    DropNewest,
+}
+
+/// Something a queue holds, weighed in bytes for `buffered_amount`.
+pub(crate) trait Weigh {
+    fn weight(&self) -> usize;
+}
+
+/// What `push` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pushed {
+    /// Queued (under `DropOldest`, maybe at the cost of the oldest item).
+    Queued,
+    /// Full under `DropNewest`: the item was dropped.
+    Dropped,
+    /// Full under `Close`: the item was dropped and the queue stopped accepting.
+    Overflowed,
+    /// The queue was closed already.
+    Closed,
+}
+
+/// A bounded deque with an overflow policy, without synchronisation: the replay log keeps
+/// one under its own lock, and [`Queue`] wraps one for a producer and a consumer.
+pub(crate) struct Bounded<T> {
+    items: VecDeque<T>,
+    capacity: usize,
+    overflow: Overflow,
+    bytes: usize,
+    /// Set when an item met a full queue; cleared by `take_all` (the `drain` hook).
+    was_full: bool,
+    dropped: u64,
+}
+
+impl<T: Weigh> Bounded<T> {
+    pub(crate) fn new(capacity: usize, overflow: Overflow) -> Self {
+        Bounded {
+            // Allocated on the first push: idle subscribers stay small.
+            items: VecDeque::new(),
+            capacity,
+            overflow,
+            bytes: 0,
+            was_full: false,
+            dropped: 0,
+        }
+    }
+
+    pub(crate) fn push(&mut self, item: T) -> Pushed {
+        if self.items.len() >= self.capacity {
+            self.was_full = true;
+            match self.overflow {
+                Overflow::DropOldest if self.capacity > 0 => {
+                    if let Some(old) = self.items.pop_front() {
+                        self.bytes -= old.weight();
+                    }
+                    self.dropped += 1;
+                }
+                Overflow::DropOldest | Overflow::DropNewest => {
+                    self.dropped += 1;
+                    return Pushed::Dropped;
+                }
+                Overflow::Close => {
+                    self.dropped += 1;
+                    return Pushed::Overflowed;
+                }
+            }
+        }
+        self.force_push(item);
+        Pushed::Queued
+    }
+
+    /// Queues `item` whatever the capacity: the close frame after the last message.
+    pub(crate) fn force_push(&mut self, item: T) {
+        self.bytes += item.weight();
+        self.items.push_back(item);
+    }
+
+    pub(crate) fn pop(&mut self) -> Option<T> {
+        let item = self.items.pop_front()?;
+        self.bytes -= item.weight();
+        Some(item)
+    }
+
+    /// Moves everything into `into`; returns whether the queue had been full since the
+    /// last call.
+    pub(crate) fn take_all(&mut self, into: &mut Vec<T>) -> bool {
+        into.extend(self.items.drain(..));
+        self.bytes = 0;
+        if self.items.capacity() > 1024 {
+            // A large burst is over: give its memory back rather than keep it while idle.
+            self.items.shrink_to_fit();
+        }
+        std::mem::take(&mut self.was_full)
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.items.clear();
+        self.bytes = 0;
+    }
+
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
+        self.items.iter()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
+/// A [`Bounded`] shared by producers (publishes, `send`, `push`) and one consumer task (a
+/// peer's writer, a response body, a `Subscription`), which it wakes.
+pub(crate) struct Queue<T> {
+    state: Mutex<State<T>>,
+    consumer: AtomicWaker,
+}
+
+struct State<T> {
+    items: Bounded<T>,
+    /// Whether pushes are accepted.
+    open: bool,
+    /// Whether `close` ran: the last item, if any, is queued.
+    sealed: bool,
+}
+
+impl<T: Weigh> Queue<T> {
+    pub(crate) fn new(capacity: usize, overflow: Overflow) -> Self {
+        Queue {
+            state: Mutex::new(State {
+                items: Bounded::new(capacity, overflow),
+                open: true,
+                sealed: false,
+            }),
+            consumer: AtomicWaker::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        // A panic elsewhere must not make the queue unusable for the others.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues `item` under the policy, and wakes the consumer.
+    pub(crate) fn push(&self, item: T) -> Pushed {
+        let pushed = {
+            let mut state = self.lock();
+            if !state.open {
+                return Pushed::Closed;
+            }
+            let pushed = state.items.push(item);
+            if pushed == Pushed::Overflowed {
+                state.open = false;
+            }
+            pushed
+        };
+        if pushed != Pushed::Dropped {
+            self.consumer.wake();
+        }
+        pushed
+    }
+
+    /// Stops accepting pushes, first dropping what is queued if `discard`, then queueing
+    /// `last`: both under the lock of the pushes, so that nothing can follow `last`.
+    /// Returns false if the queue was closed already (an overflow does not count: its
+    /// subscriber still closes it, with its own last item).
+    pub(crate) fn close(&self, last: Option<T>, discard: bool) -> bool {
+        {
+            let mut state = self.lock();
+            if state.sealed {
+                return false;
+            }
+            state.sealed = true;
+            state.open = false;
+            if discard {
+                state.items.clear();
+            }
+            if let Some(last) = last {
+                state.items.force_push(last);
+            }
+        }
+        self.consumer.wake();
+        true
+    }
+
+    /// The next item; `None` once the queue is closed and empty.
+    pub(crate) fn poll_pop(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        // Registered before looking, so that a push in between wakes this task.
+        self.consumer.register(cx.waker());
+        let mut state = self.lock();
+        match state.items.pop() {
+            Some(item) => Poll::Ready(Some(item)),
+            None if !state.open => Poll::Ready(None),
+            None => Poll::Pending,
+        }
+    }
+
+    /// Everything queued, once there is something; the flag says whether the queue had
+    /// been full since the last batch. A closed, empty queue stays pending: the consumer
+    /// learns of the end from its last item or from elsewhere.
+    pub(crate) fn poll_take(&self, cx: &mut Context<'_>, into: &mut Vec<T>) -> Poll<bool> {
+        self.consumer.register(cx.waker());
+        let mut state = self.lock();
+        if state.items.is_empty() {
+            return Poll::Pending;
+        }
+        Poll::Ready(state.items.take_all(into))
+    }
+
+    /// The weight of what is queued, in bytes.
+    pub(crate) fn bytes(&self) -> usize {
+        self.lock().items.bytes()
+    }
+
+    /// How many items the policy dropped.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.lock().items.dropped()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl Weigh for u32 {
+        fn weight(&self) -> usize {
+            *self as usize
+        }
+    }
+
+    fn filled(overflow: Overflow) -> (Bounded<u32>, Vec<Pushed>) {
+        let mut queue = Bounded::new(2, overflow);
+        let pushed = (1..=3).map(|n| queue.push(n)).collect();
+        (queue, pushed)
+    }
+
+    #[test]
+    fn drop_oldest_keeps_the_newest() {
+        let (queue, pushed) = filled(Overflow::DropOldest);
+        assert_eq!(pushed, [Pushed::Queued; 3]);
+        assert_eq!(queue.iter().copied().collect::<Vec<_>>(), [2, 3]);
+        assert_eq!((queue.bytes(), queue.dropped()), (5, 1));
+    }
+
+    #[test]
+    fn drop_newest_keeps_the_oldest() {
+        let (queue, pushed) = filled(Overflow::DropNewest);
+        assert_eq!(pushed[2], Pushed::Dropped);
+        assert_eq!(queue.iter().copied().collect::<Vec<_>>(), [1, 2]);
+        assert_eq!((queue.bytes(), queue.dropped()), (3, 1));
+    }
+
+    #[test]
+    fn close_stops_the_queue_but_keeps_what_it_holds() {
+        let (queue, pushed) = filled(Overflow::Close);
+        assert_eq!(pushed[2], Pushed::Overflowed);
+        assert_eq!(queue.iter().copied().collect::<Vec<_>>(), [1, 2]);
+    }
+
+    #[test]
+    fn a_shared_queue_ends_after_an_overflow_and_refuses_more() {
+        let queue = Queue::new(1, Overflow::Close);
+        assert_eq!(queue.push(1u32), Pushed::Queued);
+        assert_eq!(queue.push(2), Pushed::Overflowed);
+        assert_eq!(queue.push(3), Pushed::Closed);
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert_eq!(queue.poll_pop(&mut cx), Poll::Ready(Some(1)));
+        assert_eq!(queue.poll_pop(&mut cx), Poll::Ready(None));
+    }
+
+    #[test]
+    fn the_last_item_of_a_close_follows_everything_and_nothing_follows_it() {
+        let queue = Queue::new(1, Overflow::Close);
+        queue.push(1u32);
+        assert_eq!(queue.push(2), Pushed::Overflowed);
+        // The overflowed subscriber closes with its last item, beyond the capacity.
+        assert!(queue.close(Some(9), false));
+        assert!(!queue.close(Some(8), false));
+        assert_eq!(queue.push(3), Pushed::Closed);
+        let waker = futures_util::task::noop_waker();
+        let mut batch = Vec::new();
+        let full = queue.poll_take(&mut Context::from_waker(&waker), &mut batch);
+        assert_eq!(full, Poll::Ready(true));
+        assert_eq!(batch, [1, 9]);
+        assert_eq!(queue.bytes(), 0);
+    }
+}
