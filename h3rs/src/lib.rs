@@ -47,6 +47,7 @@
 
 #![warn(missing_docs)]
 
+mod accept;
 mod app;
 mod body;
 mod config;
@@ -54,6 +55,7 @@ mod error;
 mod event;
 mod extract;
 mod handler;
+mod idle;
 mod middleware;
 mod path_scope;
 pub mod pubsub;
