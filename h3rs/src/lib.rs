@@ -50,6 +50,7 @@
 #[doc(hidden)]
 #[path = "expansion.rs"]
 pub mod __private;
+mod accept;
 mod app;
 mod body;
 mod config;
@@ -57,6 +58,7 @@ mod error;
 mod event;
 pub mod extract;
 mod handler;
+mod idle;
 mod macros;
 mod middleware;
 mod path_scope;

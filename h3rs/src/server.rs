@@ -10,7 +10,15 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::accept::AcceptErrors;
+use crate::error::HttpError;
+use crate::idle::{Activity, TrackedBody, Watched};
+use crate::response::IntoResponse;
 
 use crate::app::H3;
 use crate::body::Body;
@@ -45,6 +53,9 @@ pub struct ServeOptions {
     grace_period: Duration,
     body_limit: Option<usize>,
     handle_signals: bool,
+    idle_timeout: Duration,
+    max_uri_length: usize,
+    max_connections: Option<usize>,
 }
 
 impl Default for ServeOptions {
@@ -59,6 +70,9 @@ impl Default for ServeOptions {
             grace_period: Duration::from_secs(10),
             body_limit: None,
             handle_signals: true,
+            idle_timeout: Duration::from_secs(60),
+            max_uri_length: 8 * 1024,
+            max_connections: None,
         }
     }
 }
@@ -156,6 +170,43 @@ impl ServeOptions {
         self.handle_signals = enabled;
         self
     }
+
+    /// How long a connection may send nothing while none of its requests is in flight
+    /// before it is closed (default 60 s): before its first request, and between requests
+    /// on HTTP/2 (where closing sends `GOAWAY`). An HTTP/1.1 connection waiting for its next
+    /// request is also bound by [`header_read_timeout`](ServeOptions::header_read_timeout),
+    /// which hyper starts as soon as the previous response is sent. A request in flight (a
+    /// slow handler, an event stream) keeps its connection, and a WebSocket has its own
+    /// pings ([`WsOptions::ping_interval`](crate::ws::WsOptions::ping_interval)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// // Behind a load balancer that keeps idle connections for 5 minutes: keep them longer,
+    /// // so that the balancer, not the server, decides when they close.
+    /// let options = h3rs::ServeOptions::from_env().idle_timeout(Duration::from_secs(310));
+    /// # let _ = options;
+    /// ```
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// The longest request target (path and query) accepted (default 8 KiB, as nginx);
+    /// a longer one is answered `414 URI Too Long`. A request head larger than
+    /// [`max_header_size`](ServeOptions::max_header_size) is answered 431 before this.
+    pub fn max_uri_length(mut self, bytes: usize) -> Self {
+        self.max_uri_length = bytes;
+        self
+    }
+
+    /// At most this many connections at once (default: no limit but the process's file
+    /// descriptors); WebSockets count until they close. A connection beyond the limit is
+    /// answered `503 Service Unavailable` with `Retry-After: 1` and closed, without reaching
+    /// the app.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = Some(connections);
+        self
+    }
 }
 
 /// A bound server, not yet running: learn its address, keep its
@@ -231,10 +282,17 @@ impl Server {
             tokio::spawn(trigger_on_signal(shutdown.clone()));
         }
         let builder = connection_builder(&options);
+        let limits = Arc::new(Limits::new(&options));
+        let mut errors = AcceptErrors::default();
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok((stream, remote)) => {
+                        errors.succeeded();
+                        let Some(slot) = limits.slot() else {
+                            tokio::spawn(refuse(stream));
+                            continue;
+                        };
                         let connection = Connection {
                             app: app.clone(),
                             info: Arc::new(ConnectionInfo {
@@ -242,10 +300,11 @@ impl Server {
                                 shutdown: shutdown.clone(),
                                 body_limit: options.body_limit,
                             }),
+                            limits: limits.clone(),
                         };
-                        tokio::spawn(connection.serve(builder.clone(), stream));
+                        tokio::spawn(connection.serve(builder.clone(), stream, slot));
                     }
-                    Err(e) => accept_error(e).await,
+                    Err(e) => errors.failed(e).await,
                 },
                 () = shutdown.triggered() => break,
             }
@@ -267,18 +326,63 @@ impl Server {
     }
 }
 
-/// Accept errors are about one connection or a momentary lack of file
-/// descriptors; a short pause lets the latter pass instead of spinning.
-async fn accept_error(e: io::Error) {
-    tracing::warn!(error = %e, "accept failed");
-    if !matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-    ) {
-        tokio::time::sleep(Duration::from_millis(10)).await;
+/// The per-connection limits the server checks itself (hyper checks the head's size).
+struct Limits {
+    idle_timeout: Duration,
+    max_uri_length: usize,
+    max_connections: Option<usize>,
+    open: Arc<AtomicUsize>,
+}
+
+impl Limits {
+    fn new(options: &ServeOptions) -> Self {
+        Limits {
+            idle_timeout: options.idle_timeout,
+            max_uri_length: options.max_uri_length,
+            max_connections: options.max_connections,
+            open: Arc::new(AtomicUsize::new(0)),
+        }
     }
+
+    /// A place for one more connection, or `None` at the limit.
+    fn slot(&self) -> Option<Slot> {
+        let open = self.open.fetch_add(1, Ordering::Relaxed);
+        let slot = Slot(self.open.clone());
+        match self.max_connections {
+            Some(max) if open >= max => None,
+            _ => Some(slot),
+        }
+    }
+}
+
+/// One open connection, counted until its socket closes: it lives in the socket's wrapper,
+/// which a WebSocket keeps after the upgrade.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Answers a connection beyond [`ServeOptions::max_connections`] and closes it.
+async fn refuse(mut stream: TcpStream) {
+    const BODY: &str = r#"{"status":503,"statusText":"Service Unavailable","message":"Too many connections: try again later"}"#;
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let answered = async {
+        stream.write_all(response.as_bytes()).await?;
+        stream.shutdown().await?;
+        // Read what the client sent until it hangs up: closing with unread data would reset
+        // the connection, and the client could lose the answer.
+        let mut sink = [0u8; 1024];
+        while stream.read(&mut sink).await? > 0 {}
+        Ok::<_, io::Error>(())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), answered).await;
 }
 
 fn connection_builder(options: &ServeOptions) -> auto::Builder<TokioExecutor> {
@@ -300,23 +404,37 @@ fn connection_builder(options: &ServeOptions) -> auto::Builder<TokioExecutor> {
 struct Connection {
     app: Arc<H3>,
     info: Arc<ConnectionInfo>,
+    limits: Arc<Limits>,
 }
 
 impl Connection {
-    async fn serve(self, builder: auto::Builder<TokioExecutor>, stream: TcpStream) {
+    async fn serve(self, builder: auto::Builder<TokioExecutor>, stream: TcpStream, slot: Slot) {
         let _running = self.info.shutdown.guard();
         let _ = stream.set_nodelay(true);
         let shutdown = self.info.shutdown.clone();
+        let idle_timeout = self.limits.idle_timeout;
+        let activity = Activity::new();
+        let io = Watched::new(stream, activity.clone(), slot);
         let this = Arc::new(self);
+        let requests = activity.clone();
         let service = service_fn(move |request: http::Request<Incoming>| {
             let this = this.clone();
-            async move { Ok::<_, Infallible>(this.handle(request).await) }
+            let in_flight = requests.request();
+            async move {
+                let response = this.handle(request).await;
+                Ok::<_, Infallible>(response.map(|body| TrackedBody::new(body, in_flight)))
+            }
         });
-        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+        let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
         tokio::pin!(connection);
         let result = tokio::select! {
             result = connection.as_mut() => result,
             () = shutdown.triggered() => {
+                connection.as_mut().graceful_shutdown();
+                connection.await
+            }
+            () = activity.idle(idle_timeout) => {
+                tracing::debug!("closing an idle connection");
                 connection.as_mut().graceful_shutdown();
                 connection.await
             }
@@ -327,9 +445,39 @@ impl Connection {
     }
 
     async fn handle(&self, request: http::Request<Incoming>) -> crate::Response {
+        if let Some(refusal) = self.refusal(&request) {
+            return refusal.into_response();
+        }
         self.app
             .serve_request(request.map(Body::from), Some(self.info.clone()))
             .await
+    }
+
+    /// What the server answers by itself, before the app: a request no app should see.
+    fn refusal(&self, request: &http::Request<Incoming>) -> Option<HttpError> {
+        // RFC 9112 section 3.2: an HTTP/1.1 request without exactly one Host is a 400.
+        // HTTP/1.0 predates Host; HTTP/2 carries the authority in a pseudo-header.
+        if request.version() == http::Version::HTTP_11
+            && request.headers().get_all(http::header::HOST).iter().count() != 1
+        {
+            return Some(HttpError::bad_request(
+                "An HTTP/1.1 request needs exactly one Host header",
+            ));
+        }
+        let target = request
+            .uri()
+            .path_and_query()
+            .map_or(0, |pq| pq.as_str().len());
+        if target > self.limits.max_uri_length {
+            return Some(HttpError::new(
+                http::StatusCode::URI_TOO_LONG,
+                format!(
+                    "The request target is longer than the limit of {} bytes",
+                    self.limits.max_uri_length
+                ),
+            ));
+        }
+        None
     }
 }
 
