@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use h3rs::prelude::*;
-use tokio::time::{interval_at, Instant};
+use tokio::time::{Instant, interval_at};
 
 /// One client's visit: logged when it starts and, on drop, when the client has left.
 struct Visit {

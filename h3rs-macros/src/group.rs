@@ -1,7 +1,7 @@
 //! `#[group] mod api { ... }`: a module whose routes register together.
 
 use proc_macro2::TokenStream;
-use quote::{quote, ToTokens};
+use quote::{ToTokens, quote};
 use syn::{Attribute, Item, ItemMod};
 
 /// The attribute on items that `#[group]` collects (last path segment).

@@ -9,7 +9,7 @@ use syn::{
     FnArg, Ident, Item, ItemFn, Lit, LitStr, Pat, PatType, Signature, Token, Type, TypeImplTrait,
 };
 
-use crate::diagnostics::{code, head, Errors};
+use crate::diagnostics::{Errors, code, head};
 use crate::model::{Binding, EventUse, KeepAlive, Method, Source, SseArgs};
 use crate::path::RoutePath;
 use crate::validate;
@@ -134,13 +134,13 @@ pub(crate) fn sse_args(args: TokenStream) -> syn::Result<SseArgs> {
                 return Err(syn::Error::new_spanned(
                     other,
                     format!("the route path is a string: write {SSE_EXAMPLE}"),
-                ))
+                ));
             }
             Err(error) => {
                 return Err(syn::Error::new(
                     error.span(),
                     format!("the route path is a string: write {SSE_EXAMPLE}"),
-                ))
+                ));
             }
         };
         let mut keep_alive = KeepAlive::App;

@@ -9,12 +9,12 @@
 //! borrow it for as long as the stream runs. The register function adds `GET path`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Ident, Item, ItemFn, ReturnType, Type};
 
-use crate::diagnostics::{code, head, Errors};
+use crate::diagnostics::{Errors, code, head};
 use crate::emit;
 use crate::model::{Attributes, Binding, Function, KeepAlive, Route, Source, SseArgs};
 use crate::parse;

@@ -4,7 +4,7 @@
 use syn::visit::Visit;
 use syn::{Block, FnArg, GenericParam, ItemFn, Pat, PathArguments, Type, TypeImplTrait};
 
-use crate::diagnostics::{closest, code, Errors};
+use crate::diagnostics::{Errors, closest, code};
 use crate::model::{Binding, EventUse, Source};
 use crate::parse::{event_use, last_segment, plain_name, strip};
 use crate::path::RoutePath;

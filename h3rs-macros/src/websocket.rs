@@ -14,7 +14,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, LitStr, ReturnType, Type};
 
-use crate::diagnostics::{edit_distance, Errors};
+use crate::diagnostics::{Errors, edit_distance};
 use crate::path::RoutePath;
 
 /// A hook of `h3rs::ws::WebSocket`: its name and the parameters after `&self`.

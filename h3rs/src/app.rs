@@ -5,9 +5,10 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures_util::FutureExt;
-use http::header::{HeaderValue, ALLOW, CONTENT_LENGTH};
+use http::header::{ALLOW, CONTENT_LENGTH, HeaderValue};
 use http::{Method, Uri};
 
+use crate::Request;
 use crate::body::Body;
 use crate::config::{Config, Mounted, Scope};
 use crate::error::{HttpError, RenderedError};
@@ -19,13 +20,12 @@ use crate::pubsub::{Hub, Payload, PubSub};
 use crate::register::Register;
 use crate::requirements::Requirements;
 use crate::response::{IntoResponse, Response};
-use crate::router::{join_pattern, RouteMatch, Router, Slot};
+use crate::router::{RouteMatch, Router, Slot, join_pattern};
 use crate::upgrade::{is_upgrade_request, upgrade_required};
 #[cfg(feature = "ws")]
 use crate::ws::handshake::WebSocketRoute;
 #[cfg(feature = "ws")]
 use crate::ws::{Peers, WebSocket, WsOptions};
-use crate::Request;
 
 /// The default request body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;

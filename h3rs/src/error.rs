@@ -3,8 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use http::StatusCode;
+use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use serde::Serialize;
 
 use crate::body::BoxError;

@@ -9,6 +9,7 @@ use http::request::Parts;
 use http::{Extensions, HeaderMap, Method, StatusCode, Uri};
 use http_body_util::{BodyExt, Limited};
 
+use crate::Request;
 use crate::body::Body;
 use crate::config::{Config, Mounted, Scope};
 use crate::error::HttpError;
@@ -16,7 +17,6 @@ use crate::pubsub::Hub;
 use crate::router::Params;
 #[cfg(feature = "ws")]
 use crate::ws::Peers;
-use crate::Request;
 
 /// The client's address, as a handler parameter. It exists only when the app
 /// is served over a socket: take `Option<RemoteAddr>` in handlers that are

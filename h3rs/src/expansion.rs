@@ -4,7 +4,7 @@
 #[cfg(feature = "sse")]
 pub use async_stream::{stream, try_stream};
 #[cfg(feature = "sse")]
-pub use sse::{returning, SseResult};
+pub use sse::{SseResult, returning};
 
 /// The plumbing of `#[sse]` expansions, in a file of its own so that one cfg gates it.
 #[cfg(feature = "sse")]

@@ -76,7 +76,7 @@ mod upgrade;
 #[cfg(feature = "ws")]
 pub mod ws;
 
-pub use app::{AppError, RequestInfo, DEFAULT_BODY_LIMIT, H3};
+pub use app::{AppError, DEFAULT_BODY_LIMIT, H3, RequestInfo};
 pub use body::{Body, BoxError};
 pub use error::{HttpError, RenderedError};
 pub use event::{H3Event, RemoteAddr};
@@ -88,11 +88,11 @@ pub use requirements::Requirements;
 pub use response::{Html, IntoResponse, Json, Redirect, Response, StreamBody};
 pub use router::{Params, PatternError};
 pub use run::run;
-pub use server::{serve, serve_with, ServeOptions, Server};
+pub use server::{ServeOptions, Server, serve, serve_with};
 pub use shutdown::{Shutdown, ShutdownGuard};
 
 pub use bytes::Bytes;
-pub use http::{self, header, HeaderMap, Method, StatusCode, Uri};
+pub use http::{self, HeaderMap, Method, StatusCode, Uri, header};
 
 /// The request type of h3rs.
 ///
@@ -134,12 +134,12 @@ pub mod prelude {
     pub use crate::websocket;
     #[cfg(feature = "ws")]
     pub use crate::ws::{CloseDetails, Message, Peer, Upgrade, WsError};
+    pub use crate::{
+        Bytes, Form, FromBody, FromEvent, H3, H3Event, HeaderMap, Html, HttpError, IntoResponse,
+        Json, Method, Next, Query, Redirect, Response, State, StatusCode,
+    };
     #[cfg(feature = "macros")]
     pub use crate::{all, delete, get, head, options, patch, post, put};
-    pub use crate::{
-        Bytes, Form, FromBody, FromEvent, H3Event, HeaderMap, Html, HttpError, IntoResponse, Json,
-        Method, Next, Query, Redirect, Response, State, StatusCode, H3,
-    };
     // The `sse` attribute only: `crate::sse` would bring the module along.
     #[cfg(all(feature = "macros", feature = "sse"))]
     pub use h3rs_macros::sse;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use http::Method;
 
-use crate::router::{join_pattern, RouteMatch, Router};
+use crate::router::{RouteMatch, Router, join_pattern};
 
 /// A route pattern that a middleware or hook is limited to (`/admin/**`), or every path.
 ///

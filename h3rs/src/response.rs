@@ -181,13 +181,13 @@ where
             let name = match name.try_into() {
                 Ok(name) => name,
                 Err(e) => {
-                    return HttpError::internal(format!("bad header name: {e}")).into_response()
+                    return HttpError::internal(format!("bad header name: {e}")).into_response();
                 }
             };
             match value.try_into() {
                 Ok(value) => headers.append(name, value),
                 Err(e) => {
-                    return HttpError::internal(format!("bad header value: {e}")).into_response()
+                    return HttpError::internal(format!("bad header value: {e}")).into_response();
                 }
             };
         }

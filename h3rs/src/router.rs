@@ -427,11 +427,7 @@ impl Search<'_> {
 fn remaining_segments(path: &str) -> Option<&str> {
     let path = path.strip_prefix('/').unwrap_or(path);
     let path = path.strip_suffix('/').unwrap_or(path);
-    if path.is_empty() {
-        None
-    } else {
-        Some(path)
-    }
+    if path.is_empty() { None } else { Some(path) }
 }
 
 fn parse_pattern(pattern: &str) -> Result<Parsed<'_>, PatternError> {
@@ -1184,9 +1180,11 @@ mod tests {
         assert!(error("/a?b=1").to_string().contains("remove the `?`"));
 
         let dyn_error: Box<dyn std::error::Error> = Box::new(error("x"));
-        assert!(dyn_error
-            .to_string()
-            .starts_with("invalid route pattern `x`"));
+        assert!(
+            dyn_error
+                .to_string()
+                .starts_with("invalid route pattern `x`")
+        );
     }
 
     #[test]

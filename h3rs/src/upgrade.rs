@@ -1,8 +1,8 @@
 //! The HTTP side of a path's upgrade slot: which requests ask for it, and the answer to
 //! those that do not on a path that only upgrades.
 
-use http::header::{self, HeaderValue};
 use http::StatusCode;
+use http::header::{self, HeaderValue};
 
 use crate::error::HttpError;
 

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use h3rs::{ServeOptions, Server, Shutdown, H3};
+use h3rs::{H3, ServeOptions, Server, Shutdown};
 use http::{HeaderMap, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -180,10 +180,10 @@ pub async fn raw_exchange(addr: SocketAddr, bytes: &[u8], until: Option<&str>) -
             Ok(0) | Err(_) => break,
             Ok(n) => {
                 out.extend_from_slice(&buf[..n]);
-                if let Some(needle) = until {
-                    if String::from_utf8_lossy(&out).matches(needle).count() > 0 {
-                        break;
-                    }
+                if let Some(needle) = until
+                    && String::from_utf8_lossy(&out).matches(needle).count() > 0
+                {
+                    break;
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! Errors: H3's JSON shape, hidden internals, panics, the on_error hook.
 
-use h3rs::{H3Event, HttpError, IntoResponse, RequestInfo, StatusCode, H3};
+use h3rs::{H3, H3Event, HttpError, IntoResponse, RequestInfo, StatusCode};
 use h3rs_tests::spawn;
 
 #[tokio::test]

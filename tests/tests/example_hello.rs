@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use h3rs_tests::{example_binary, free_port, Reply};
+use h3rs_tests::{Reply, example_binary, free_port};
 
 async fn get(port: u16, path: &str) -> Reply {
     let server = h3rs_tests::TestServer::at(([127, 0, 0, 1], port).into());

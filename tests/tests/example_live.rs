@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use h3rs_tests::{example_binary, free_port, request, TestServer};
+use h3rs_tests::{TestServer, example_binary, free_port, request};
 use http_body_util::Full;
 
 /// Kills the example when the test ends, however it ends.

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use h3rs_tests::{example_binary, free_port, TestServer};
+use h3rs_tests::{TestServer, example_binary, free_port};
 
 #[tokio::test]
 async fn hello_world_every_second_until_the_client_leaves() {

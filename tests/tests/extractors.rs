@@ -175,10 +175,12 @@ async fn query_is_deserialized_and_bad_query_is_400() {
     assert_eq!(server.get("/list?page=3").await.text(), "page 3 per 10");
     let bad = server.get("/list?page=x").await;
     assert_eq!(bad.status, 400);
-    assert!(bad.json()["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("Invalid query"));
+    assert!(
+        bad.json()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid query")
+    );
     server.stop().await;
 }
 
@@ -210,10 +212,12 @@ async fn json_body_in_and_out_with_415_and_400() {
         .send_body("POST", "/items", "application/json", r#"{"name":"pen"}"#)
         .await;
     assert_eq!(bad.status, 400);
-    assert!(bad.json()["message"]
-        .as_str()
-        .unwrap()
-        .contains("missing field `qty`"));
+    assert!(
+        bad.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("missing field `qty`")
+    );
     let broken = server
         .send_body("POST", "/items", "application/json", "{")
         .await;
@@ -372,10 +376,12 @@ async fn optional_body_is_none_only_when_absent() {
     // Present but malformed: the error it would be without the Option.
     let broken = json("{").await;
     assert_eq!(broken.status, 400);
-    assert!(broken.json()["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("Invalid JSON body"));
+    assert!(
+        broken.json()["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid JSON body")
+    );
     assert_eq!(json(r#"{"name":"pen"}"#).await.status, 400);
     let wrong_type = server
         .send_body("POST", "/maybe-json", "text/plain", "pen")

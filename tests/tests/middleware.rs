@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use h3rs::{H3Event, HttpError, IntoResponse, Next, RequestInfo, Response, H3};
+use h3rs::{H3, H3Event, HttpError, IntoResponse, Next, RequestInfo, Response};
 use h3rs_tests::spawn;
 
 type Log = Arc<Mutex<Vec<String>>>;

@@ -2,8 +2,8 @@
 //! way, each subscriber kind's overflow policy, resuming on dynamic topics, one hub and one
 //! peer registry after `mount`, and a backend of one's own.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -12,7 +12,7 @@ use h3rs::pubsub::{MemoryPubSub, Overflow, Payload, PubSub, ReplayPolicy, Subscr
 use h3rs::pubsub::{SubscriberId, Subscription};
 use h3rs::sse::{SseOptions, TopicReplay};
 use h3rs::ws::{WebSocket, WsOptions};
-use h3rs_tests::{request, spawn, Streaming, TestServer};
+use h3rs_tests::{Streaming, TestServer, request, spawn};
 use http_body_util::Full;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -203,7 +203,9 @@ async fn a_peer_under_drop_newest_refuses_what_does_not_fit_and_stays_open() {
     let sent: Vec<bool> = (0..10).map(|n| peer.send(format!("m{n}"))).collect();
     assert_eq!(
         sent,
-        [true, true, true, true, false, false, false, false, false, false]
+        [
+            true, true, true, true, false, false, false, false, false, false
+        ]
     );
     for n in 0..4 {
         assert_eq!(next_text(&mut client).await, format!("m{n}"));

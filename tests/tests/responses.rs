@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 use h3rs::header::HeaderValue;
-use h3rs::{H3Event, HeaderMap, Html, IntoResponse, Json, Redirect, StatusCode, StreamBody, H3};
+use h3rs::{H3, H3Event, HeaderMap, Html, IntoResponse, Json, Redirect, StatusCode, StreamBody};
 use h3rs_tests::spawn;
 
 fn app() -> H3 {

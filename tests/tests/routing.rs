@@ -1,7 +1,7 @@
 //! Routing through a real server: patterns, precedence, backtracking,
 //! trailing slashes, HEAD, 404, 405, mount.
 
-use h3rs::{H3Event, H3};
+use h3rs::{H3, H3Event};
 use h3rs_tests::{request, spawn};
 use http_body_util::Full;
 

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use h3rs::{H3Event, ServeOptions, Server, H3};
+use h3rs::{H3, H3Event, ServeOptions, Server};
 use h3rs_tests::{raw_exchange, request, spawn, spawn_with, test_options};
 use http_body_util::Full;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -223,9 +223,13 @@ async fn grace_period_bounds_shutdown() {
 
 #[tokio::test]
 async fn address_comes_from_host_and_port() {
-    // The only test that touches the environment.
-    std::env::set_var("HOST", "127.0.0.1");
-    std::env::set_var("PORT", "0");
+    // SAFETY: the only test of this binary that touches the environment, and nothing reads
+    // it meanwhile outside std's own lock (no libc getenv in another thread: the addresses
+    // are literals, so no resolver runs).
+    unsafe {
+        std::env::set_var("HOST", "127.0.0.1");
+        std::env::set_var("PORT", "0");
+    }
     let server = Server::bind(app(), ServeOptions::from_env().handle_signals(false))
         .await
         .unwrap();

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use h3rs::prelude::*;
 use h3rs::sse::{Sse, SseOptions};
-use h3rs_tests::{request, spawn, spawn_with, test_options, Streaming, TestServer};
+use h3rs_tests::{Streaming, TestServer, request, spawn, spawn_with, test_options};
 use http_body_util::Full;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{Notify, mpsc};
 
 /// Sends a message when dropped: how a test sees a generator's cleanup run.
 struct OnDrop(mpsc::UnboundedSender<&'static str>, &'static str);

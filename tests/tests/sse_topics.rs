@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use h3rs::prelude::*;
 use h3rs::sse::{SseOptions, TopicReplay};
-use h3rs_tests::{request, spawn, Streaming, TestServer};
+use h3rs_tests::{Streaming, TestServer, request, spawn};
 use http_body_util::Full;
 use tokio::sync::Notify;
 

@@ -7,12 +7,12 @@ use futures_util::{SinkExt, StreamExt};
 use h3rs::prelude::*;
 use h3rs::pubsub::Overflow;
 use h3rs::ws::{WebSocket, WsOptions};
-use h3rs_tests::{spawn, spawn_with, test_options, TestServer};
+use h3rs_tests::{TestServer, spawn, spawn_with, test_options};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message as Wire;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::Message as Wire;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;

@@ -15,9 +15,9 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use h3rs::ws::{CloseDetails, Message, Peer, WebSocket, WsOptions};
 use h3rs::H3;
-use h3rs_tests::{spawn, TestServer};
+use h3rs::ws::{CloseDetails, Message, Peer, WebSocket, WsOptions};
+use h3rs_tests::{TestServer, spawn};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;

@@ -12,8 +12,8 @@
 //! ```
 
 use h3rs_benches::{spawn_server, stop_server};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;

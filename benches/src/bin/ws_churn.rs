@@ -6,8 +6,8 @@
 //! cargo run --release -p h3rs-benches --bin ws_churn -- 1000000
 //! ```
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};

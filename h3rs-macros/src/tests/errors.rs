@@ -123,15 +123,21 @@ fn misspelt_param() {
 fn body_extractors() {
     assert_errors(
         r#"#[post("/items")] async fn create(item: Json<Item>, note: String) {}"#,
-        &["`Json<Item>` and `String` both read the request body, which can be read once: take one of them (`Bytes` gives the raw body, to parse in more than one way)"],
+        &[
+            "`Json<Item>` and `String` both read the request body, which can be read once: take one of them (`Bytes` gives the raw body, to parse in more than one way)",
+        ],
     );
     assert_errors(
         r#"#[post("/items")] async fn create(Json(item): Json<Item>, q: Query<Paging>, event: &H3Event) {}"#,
-        &["`Json<Item>` reads the request body, so it must be the last extractor: move `Json(item): Json<Item>` after `q: Query<Paging>`"],
+        &[
+            "`Json<Item>` reads the request body, so it must be the last extractor: move `Json(item): Json<Item>` after `q: Query<Paging>`",
+        ],
     );
     assert_errors(
         r#"#[post("/items")] async fn create(form: Option<Form<Item>>, bytes: Bytes) {}"#,
-        &["`Option<Form<Item>>` and `Bytes` both read the request body, which can be read once: take one of them (`Bytes` gives the raw body, to parse in more than one way)"],
+        &[
+            "`Option<Form<Item>>` and `Bytes` both read the request body, which can be read once: take one of them (`Bytes` gives the raw body, to parse in more than one way)",
+        ],
     );
     // Last, after the event and path params: fine.
     assert_errors(
@@ -216,7 +222,9 @@ fn impl_trait_parameter() {
 fn unsafe_handler() {
     assert_errors(
         r#"#[get("/")] async unsafe fn index() {}"#,
-        &["route handlers cannot be `unsafe`: remove `unsafe` and use an `unsafe` block in the body"],
+        &[
+            "route handlers cannot be `unsafe`: remove `unsafe` and use an `unsafe` block in the body",
+        ],
     );
 }
 
@@ -224,7 +232,9 @@ fn unsafe_handler() {
 fn event_taken_twice() {
     assert_errors(
         r#"#[get("/")] async fn index(a: &H3Event, b: &mut H3Event) {}"#,
-        &["the handler takes the event twice: take it once, as `&H3Event`, `&mut H3Event` or `H3Event`"],
+        &[
+            "the handler takes the event twice: take it once, as `&H3Event`, `&mut H3Event` or `H3Event`",
+        ],
     );
     assert_errors(
         r#"#[get("/")] async fn index(a: &H3Event, b: &h3rs::H3Event) {}"#,
@@ -330,11 +340,15 @@ fn group_errors() {
 fn websocket_misspelt_hook() {
     assert_errors(
         r#"#[websocket("/ws")] impl Chat { async fn on_open(&self, peer: &Peer) {} }"#,
-        &["`on_open` is not a WebSocket hook: did you mean `open`? write `async fn open(&self, peer: &Peer)`"],
+        &[
+            "`on_open` is not a WebSocket hook: did you mean `open`? write `async fn open(&self, peer: &Peer)`",
+        ],
     );
     assert_errors(
         r#"#[websocket("/ws")] impl Chat { fn onMessage(&self) {} }"#,
-        &["`onMessage` is not a WebSocket hook: did you mean `message`? write `async fn message(&self, peer: &Peer, message: Message)`"],
+        &[
+            "`onMessage` is not a WebSocket hook: did you mean `message`? write `async fn message(&self, peer: &Peer, message: Message)`",
+        ],
     );
 }
 
@@ -342,7 +356,9 @@ fn websocket_misspelt_hook() {
 fn websocket_wrong_signatures() {
     assert_errors(
         r#"#[websocket("/ws")] impl Chat { async fn message(&self, peer: &Peer) {} }"#,
-        &["`message` takes 2 parameters after `&self`: expected `async fn message(&self, peer: &Peer, message: Message)`"],
+        &[
+            "`message` takes 2 parameters after `&self`: expected `async fn message(&self, peer: &Peer, message: Message)`",
+        ],
     );
     assert_errors(
         r#"#[websocket("/ws")] impl Chat { async fn open(peer: &Peer) {} }"#,
@@ -370,7 +386,9 @@ fn websocket_path_errors() {
 fn sse_not_async() {
     assert_errors(
         r#"yielding! { #[sse("/clock")] fn clock() { yield "tick"; } }"#,
-        &["#[sse] goes on an `async fn`, whose body may `.await` between yields: write `async fn clock`"],
+        &[
+            "#[sse] goes on an `async fn`, whose body may `.await` between yields: write `async fn clock`",
+        ],
     );
 }
 
@@ -401,11 +419,15 @@ fn sse_options() {
     );
     assert_errors(
         r#"yielding! { #[sse("/a", keep_alive = true)] async fn a() {} }"#,
-        &["keep-alive is on by default (every 15 s): remove `keep_alive = true`, or give the seconds, as in keep_alive = 30"],
+        &[
+            "keep-alive is on by default (every 15 s): remove `keep_alive = true`, or give the seconds, as in keep_alive = 30",
+        ],
     );
     assert_errors(
         r#"yielding! { #[sse("/a", keepalive = 3)] async fn a() {} }"#,
-        &["unknown option `keepalive`: the option of #[sse] is keep_alive; write #[sse(\"/a\", keep_alive = 30)] (seconds of silence before a keep-alive comment) or keep_alive = false"],
+        &[
+            "unknown option `keepalive`: the option of #[sse] is keep_alive; write #[sse(\"/a\", keep_alive = 30)] (seconds of silence before a keep-alive comment) or keep_alive = false",
+        ],
     );
     assert_errors(
         r#"yielding! { #[sse] async fn a() {} }"#,
@@ -417,7 +439,9 @@ fn sse_options() {
 fn yielding_holds_sse_functions() {
     assert_errors(
         r#"yielding! { async fn a() { yield 1; } }"#,
-        &["yielding! holds #[sse] functions only: add #[sse(\"/path\")] to it, or move it out of the block"],
+        &[
+            "yielding! holds #[sse] functions only: add #[sse(\"/path\")] to it, or move it out of the block",
+        ],
     );
 }
 
@@ -425,7 +449,9 @@ fn yielding_holds_sse_functions() {
 fn sse_result() {
     assert_errors(
         r#"yielding! { #[sse("/a")] async fn a() -> u32 { yield "x"; 1 } }"#,
-        &["an #[sse] function returns nothing or `Result<(), E>`: remove `-> u32`, or return `Result<(), E>` to use `?` (an error ends the stream)"],
+        &[
+            "an #[sse] function returns nothing or `Result<(), E>`: remove `-> u32`, or return `Result<(), E>` to use `?` (an error ends the stream)",
+        ],
     );
     assert_errors(r#"yielding! { #[sse("/a")] async fn a() -> () {} }"#, &[]);
     assert_errors(
@@ -438,11 +464,15 @@ fn sse_result() {
 fn sse_question_mark_in_a_macro_call() {
     assert_errors(
         r#"yielding! { #[sse("/a")] async fn a() -> Result<(), E> { tokio::select! { r = f() => { let x = r?; yield x; } } Ok(()) } }"#,
-        &["`?` inside a macro call does not reach the event stream: take the result out of the macro (`result = future => result,`), then use `?` on it"],
+        &[
+            "`?` inside a macro call does not reach the event stream: take the result out of the macro (`result = future => result,`), then use `?` on it",
+        ],
     );
     assert_errors(
         r#"yielding! { #[sse("/a")] async fn a() -> Result<(), E> { tokio::select! { _ = f() => return Err(e), } Ok(()) } }"#,
-        &["`return` with a result inside a macro call does not reach the event stream: take the result out of the macro, then `return` it or use `?`"],
+        &[
+            "`return` with a result inside a macro call does not reach the event stream: take the result out of the macro, then `return` it or use `?`",
+        ],
     );
     // `return Ok(())` is fine, and so is tracing's `?value`; an infallible body has no `?`.
     assert_errors(
@@ -455,7 +485,9 @@ fn sse_question_mark_in_a_macro_call() {
 fn yield_under_the_attribute_alone() {
     assert_errors(
         r#"#[sse("/a")] async fn a() { yield 1; }"#,
-        &["stable Rust rejects `yield` in a function body before #[sse] can rewrite it: write the function inside `h3rs::yielding! { ... }`"],
+        &[
+            "stable Rust rejects `yield` in a function body before #[sse] can rewrite it: write the function inside `h3rs::yielding! { ... }`",
+        ],
     );
 }
 
@@ -463,6 +495,8 @@ fn yield_under_the_attribute_alone() {
 fn yield_in_a_route() {
     assert_errors(
         r#"#[get("/a")] async fn a() { yield 1; }"#,
-        &["`yield` streams server-sent events, which a #[get] route cannot: write the function as #[sse(\"/path\")] inside `h3rs::yielding! { ... }`"],
+        &[
+            "`yield` streams server-sent events, which a #[get] route cannot: write the function as #[sse(\"/path\")] inside `h3rs::yielding! { ... }`",
+        ],
     );
 }

@@ -1,8 +1,8 @@
 //! The `PubSub` backend trait, and what it delivers to: `Subscriber`.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::pubsub::payload::Payload;
 use crate::pubsub::replay::ReplayPolicy;

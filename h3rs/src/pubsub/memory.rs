@@ -432,7 +432,7 @@ impl PubSub for MemoryPubSub {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             // One task sweeps for every policy, at the pace of the shortest idle time.
-            if current.map_or(true, |ms| (every.as_millis() as u64) < ms)
+            if current.is_none_or(|ms| (every.as_millis() as u64) < ms)
                 && spawn_sweeper(Arc::downgrade(&self.state), every)
             {
                 *current = Some(every.as_millis() as u64);

@@ -76,6 +76,6 @@ mod stream;
 pub use event::SseEvent;
 pub use event_stream::EventStream;
 pub use last_event_id::LastEventId;
-pub use options::{SseOptions, DEFAULT_KEEP_ALIVE, DEFAULT_QUEUE_CAPACITY};
+pub use options::{DEFAULT_KEEP_ALIVE, DEFAULT_QUEUE_CAPACITY, SseOptions};
 pub use replay::TopicReplay;
 pub use stream::Sse;

@@ -9,9 +9,9 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use tokio::time::{sleep_until, Instant};
-use tokio_tungstenite::tungstenite::{self, Error as WireError};
+use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::{self, Error as WireError};
 
 use crate::shutdown::Shutdown;
 use crate::ws::peer::{Outgoing, PeerState};

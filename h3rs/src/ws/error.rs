@@ -36,8 +36,8 @@ impl WsError {
     /// 1002 protocol error, 1007 invalid UTF-8, 1009 too big, 1006 for a
     /// dead socket.
     pub(crate) fn from_wire(error: &tungstenite::Error) -> Self {
-        use tungstenite::error::ProtocolError;
         use tungstenite::Error;
+        use tungstenite::error::ProtocolError;
         let code = match error {
             // The client vanished without a close frame: nothing to answer.
             Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => 1006,

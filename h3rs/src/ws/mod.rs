@@ -39,7 +39,7 @@ mod peer;
 mod peers;
 
 pub use error::WsError;
-pub use handler::{offered_protocols, IntoUpgrade, Upgrade, WebSocket};
+pub use handler::{IntoUpgrade, Upgrade, WebSocket, offered_protocols};
 pub use message::{CloseDetails, Message};
 pub use options::WsOptions;
 pub use peer::Peer;

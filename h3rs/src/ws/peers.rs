@@ -138,8 +138,8 @@ impl Peers {
 mod tests {
     use super::*;
     use crate::pubsub::Hub;
-    use crate::ws::peer::PeerInit;
     use crate::ws::WsOptions;
+    use crate::ws::peer::PeerInit;
 
     fn peer(peers: &Peers) -> Peer {
         Peer::new(PeerInit {
