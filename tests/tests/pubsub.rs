@@ -362,6 +362,46 @@ async fn a_client_resumes_a_dynamic_room_after_its_last_event_id() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn an_idle_dynamic_room_loses_its_log_and_a_late_resume_gets_only_new_events() {
+    let app = H3::new().get("/rooms/:room", |mut event: H3Event| async move {
+        let last = LastEventId::from_event(&mut event).await?;
+        let topic = format!("room:{}", event.params().get("room").unwrap());
+        let stream = EventStream::new(&event);
+        stream.follow_after(&topic, &last);
+        Ok::<_, HttpError>(stream)
+    });
+    let hub = app.hub().clone();
+    let idle = Duration::from_millis(100);
+    hub.replay("room:*", ReplayPolicy::last(100).evict_after(idle));
+    let server = spawn(app).await;
+
+    let mut first = open_room(&server, "a", None).await;
+    hub.publish("room:a", "m1");
+    let seen = events(&first.read_until("data: m1\n\n").await);
+    first.disconnect();
+    hub.publish("room:a", "m2");
+    assert_eq!(hub.replay_len("room:a"), 2);
+
+    // Nobody follows the room and nothing is published: the sweeper drops its log.
+    let evicted = tokio::time::timeout(Duration::from_secs(10), async {
+        while hub.replay_len("room:a") > 0 {
+            tokio::time::sleep(idle / 4).await;
+        }
+    })
+    .await;
+    assert!(evicted.is_ok(), "the idle room kept its log");
+    assert_eq!(hub.topic_count(), 0);
+
+    // What was missed went with the log: a resume gets what comes next, with fresh ids.
+    let mut late = open_room(&server, "a", Some(&seen[0].0)).await;
+    assert_eq!(hub.publish("room:a", "m3"), 1);
+    let rest = events(&late.read_until("data: m3\n\n").await);
+    let data: Vec<&str> = rest.iter().map(|(_, data)| data.as_str()).collect();
+    assert_eq!(data, ["m3"]);
+    server.stop().await;
+}
+
 /// Subscribes to "feed" on open.
 struct FeedPeer;
 
