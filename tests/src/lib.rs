@@ -321,3 +321,23 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// `(id, data)` of each complete event of a `text/event-stream` body (an event without
+/// `id:` has an empty id); an event still being written is left out.
+pub fn sse_events(body: &str) -> Vec<(String, String)> {
+    let complete = &body[..body.rfind("\n\n").map_or(0, |end| end + 2)];
+    complete
+        .split("\n\n")
+        .filter(|event| !event.is_empty())
+        .map(|event| {
+            let field = |name: &str| {
+                event
+                    .lines()
+                    .find_map(|line| line.strip_prefix(name))
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            (field("id: "), field("data: "))
+        })
+        .collect()
+}

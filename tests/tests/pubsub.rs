@@ -12,7 +12,7 @@ use h3rs::pubsub::{MemoryPubSub, Overflow, Payload, PubSub, ReplayPolicy, Subscr
 use h3rs::pubsub::{SubscriberId, Subscription};
 use h3rs::sse::{SseOptions, TopicReplay};
 use h3rs::ws::{WebSocket, WsOptions};
-use h3rs_tests::{Streaming, TestServer, request, spawn};
+use h3rs_tests::{Streaming, TestServer, request, spawn, sse_events};
 use http_body_util::Full;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -293,23 +293,15 @@ async fn an_event_stream_under_drop_oldest_skips_to_the_newest() {
     server.stop().await;
 }
 
-/// `(id, data)` of the complete events of `body`.
-fn events(body: &str) -> Vec<(String, String)> {
-    let complete = &body[..body.rfind("\n\n").map_or(0, |end| end + 2)];
-    complete
-        .split("\n\n")
-        .filter(|event| !event.is_empty())
-        .map(|event| {
-            let field = |name: &str| {
-                event
-                    .lines()
-                    .find_map(|line| line.strip_prefix(name))
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            (field("id: "), field("data: "))
-        })
-        .collect()
+/// `GET /rooms/:room`: the topic `room:<room>` as events, resuming after `Last-Event-ID`.
+fn rooms() -> H3 {
+    H3::new().get("/rooms/:room", |mut event: H3Event| async move {
+        let last = LastEventId::from_event(&mut event).await?;
+        let topic = format!("room:{}", event.params().get("room").unwrap());
+        let stream = EventStream::new(&event);
+        stream.follow_after(&topic, &last);
+        Ok::<_, HttpError>(stream)
+    })
 }
 
 async fn open_room(server: &TestServer, room: &str, last: Option<&str>) -> Streaming {
@@ -322,13 +314,7 @@ async fn open_room(server: &TestServer, room: &str, last: Option<&str>) -> Strea
 
 #[tokio::test]
 async fn a_client_resumes_a_dynamic_room_after_its_last_event_id() {
-    let app = H3::new().get("/rooms/:room", |mut event: H3Event| async move {
-        let last = LastEventId::from_event(&mut event).await?;
-        let topic = format!("room:{}", event.params().get("room").unwrap());
-        let stream = EventStream::new(&event);
-        stream.follow_after(&topic, &last);
-        Ok::<_, HttpError>(stream)
-    });
+    let app = rooms();
     let hub = app.hub().clone();
     hub.replay(
         "room:*",
@@ -341,7 +327,7 @@ async fn a_client_resumes_a_dynamic_room_after_its_last_event_id() {
     hub.publish("room:b", "elsewhere");
     let mut first = open_room(&server, "a", None).await;
     assert_eq!(hub.publish("room:a", "m1"), 1);
-    let seen = events(&first.read_until("data: m1\n\n").await);
+    let seen = sse_events(&first.read_until("data: m1\n\n").await);
     assert_eq!(seen.len(), 1);
     first.disconnect();
 
@@ -349,7 +335,7 @@ async fn a_client_resumes_a_dynamic_room_after_its_last_event_id() {
     hub.publish("room:a", "m3");
     let mut back = open_room(&server, "a", Some(&seen[0].0)).await;
     assert_eq!(hub.publish("room:a", "m4"), 1);
-    let rest = events(&back.read_until("data: m4\n\n").await);
+    let rest = sse_events(&back.read_until("data: m4\n\n").await);
     let data: Vec<&str> = rest.iter().map(|(_, data)| data.as_str()).collect();
     assert_eq!(data, ["m2", "m3", "m4"]);
     let mut ids: Vec<&str> = std::iter::once(seen[0].0.as_str())
@@ -364,13 +350,7 @@ async fn a_client_resumes_a_dynamic_room_after_its_last_event_id() {
 
 #[tokio::test]
 async fn an_idle_dynamic_room_loses_its_log_and_a_late_resume_gets_only_new_events() {
-    let app = H3::new().get("/rooms/:room", |mut event: H3Event| async move {
-        let last = LastEventId::from_event(&mut event).await?;
-        let topic = format!("room:{}", event.params().get("room").unwrap());
-        let stream = EventStream::new(&event);
-        stream.follow_after(&topic, &last);
-        Ok::<_, HttpError>(stream)
-    });
+    let app = rooms();
     let hub = app.hub().clone();
     let idle = Duration::from_millis(100);
     hub.replay("room:*", ReplayPolicy::last(100).evict_after(idle));
@@ -378,7 +358,7 @@ async fn an_idle_dynamic_room_loses_its_log_and_a_late_resume_gets_only_new_even
 
     let mut first = open_room(&server, "a", None).await;
     hub.publish("room:a", "m1");
-    let seen = events(&first.read_until("data: m1\n\n").await);
+    let seen = sse_events(&first.read_until("data: m1\n\n").await);
     first.disconnect();
     hub.publish("room:a", "m2");
     assert_eq!(hub.replay_len("room:a"), 2);
@@ -396,7 +376,7 @@ async fn an_idle_dynamic_room_loses_its_log_and_a_late_resume_gets_only_new_even
     // What was missed went with the log: a resume gets what comes next, with fresh ids.
     let mut late = open_room(&server, "a", Some(&seen[0].0)).await;
     assert_eq!(hub.publish("room:a", "m3"), 1);
-    let rest = events(&late.read_until("data: m3\n\n").await);
+    let rest = sse_events(&late.read_until("data: m3\n\n").await);
     let data: Vec<&str> = rest.iter().map(|(_, data)| data.as_str()).collect();
     assert_eq!(data, ["m3"]);
     server.stop().await;
@@ -442,7 +422,7 @@ async fn a_mounted_app_shares_its_parents_hub_and_peer_registry() {
     assert_eq!(hub.publish("feed", "via the app's"), 2);
     assert_eq!(next_text(&mut client).await, "via the sub-app's hub");
     assert_eq!(next_text(&mut client).await, "via the app's");
-    let got = events(&stream.read_until("data: via the app's\n\n").await);
+    let got = sse_events(&stream.read_until("data: via the app's\n\n").await);
     assert_eq!(got.len(), 2);
     assert!(got.iter().all(|(id, _)| !id.is_empty()), "{got:?}");
     assert_eq!(replay.len(), 2);

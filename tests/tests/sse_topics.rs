@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use h3rs::prelude::*;
 use h3rs::sse::{SseOptions, TopicReplay};
-use h3rs_tests::{Streaming, TestServer, request, spawn};
+use h3rs_tests::{Streaming, TestServer, request, spawn, sse_events};
 use http_body_util::Full;
 use tokio::sync::Notify;
 
@@ -139,27 +139,6 @@ async fn a_following_stream_that_is_never_returned_closes_and_leaves() {
     server.stop().await;
 }
 
-/// `(id, data)` of the complete events of `body`.
-fn events(body: &str) -> Vec<(String, String)> {
-    let complete = &body[..body.rfind("\n\n").map_or(0, |end| end + 2)];
-    complete
-        .split("\n\n")
-        .filter(|event| !event.is_empty())
-        .map(|event| {
-            let mut id = String::new();
-            let mut data = String::new();
-            for line in event.lines() {
-                if let Some(value) = line.strip_prefix("id: ") {
-                    id = value.to_owned();
-                } else if let Some(value) = line.strip_prefix("data: ") {
-                    data = value.to_owned();
-                }
-            }
-            (id, data)
-        })
-        .collect()
-}
-
 async fn open_feed(server: &TestServer, last: Option<&str>) -> Streaming {
     let mut builder = request("GET", "/feed");
     if let Some(last) = last {
@@ -181,7 +160,7 @@ async fn replay_resumes_after_last_event_id_without_loss_or_duplicates() {
         hub.publish("feed", format!("msg {n}"));
     }
     first.read_until("msg 3\n").await;
-    let seen = events(first.text());
+    let seen = sse_events(first.text());
     first.disconnect();
     let last = seen.last().unwrap().0.clone();
 
@@ -192,7 +171,7 @@ async fn replay_resumes_after_last_event_id_without_loss_or_duplicates() {
     let mut second = open_feed(&server, Some(&last)).await;
     hub.publish("feed", "msg 9");
     second.read_until("msg 9\n").await;
-    let rest = events(second.text());
+    let rest = sse_events(second.text());
 
     let data: Vec<&str> = seen.iter().chain(&rest).map(|(_, d)| d.as_str()).collect();
     let expected: Vec<String> = (1..=9).map(|n| format!("msg {n}")).collect();
@@ -208,7 +187,7 @@ async fn replay_resumes_after_last_event_id_without_loss_or_duplicates() {
     // An id from another run of the server replays everything kept.
     let mut stranger = open_feed(&server, Some("0-3")).await;
     stranger.read_until("msg 9\n").await;
-    let all: Vec<String> = events(stranger.text())
+    let all: Vec<String> = sse_events(stranger.text())
         .into_iter()
         .map(|(_, d)| d)
         .collect();
@@ -236,12 +215,12 @@ async fn replay_under_concurrent_publishing_keeps_order_and_uniqueness() {
     });
     // Leave and come back while the publisher is running.
     first.read_until("msg 50\n").await;
-    let seen = events(first.text());
+    let seen = sse_events(first.text());
     first.disconnect();
     let mut second = open_feed(&server, Some(&seen.last().unwrap().0)).await;
     publisher.await.unwrap();
     second.read_until("msg 300\n").await;
-    let rest = events(second.text());
+    let rest = sse_events(second.text());
     let data: Vec<&str> = seen.iter().chain(&rest).map(|(_, d)| d.as_str()).collect();
     let expected: Vec<String> = (1..=300).map(|n| format!("msg {n}")).collect();
     assert_eq!(data, expected);
