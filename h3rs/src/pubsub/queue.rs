@@ -3,16 +3,19 @@
 //! Every subscriber kind holds its backlog in it: a WebSocket peer's outgoing frames, an
 //! `EventStream`'s events, a `Subscription`'s payloads, and a topic's replay log. The policy
 //! on overflow is the subscriber's choice ([`Overflow`]); the queue never grows past its
-//! capacity and never makes a publisher wait.
+//! capacity and never makes a publisher wait; a producer that would rather wait than
+//! overflow it may (`Queue::wait_below`, behind `Peer::wait_for_drain`).
 
 // The layers above use what they need of it: with `ws` or `sse` off, some goes unused.
 #![cfg_attr(not(all(feature = "ws", feature = "sse")), allow(dead_code))]
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
 use futures_util::task::AtomicWaker;
+use tokio::sync::Notify;
 
 /// What a full queue does with one more item: the slow-consumer policy.
 ///
@@ -159,6 +162,34 @@ impl<T: Weigh> Bounded<T> {
 pub(crate) struct Queue<T> {
     state: Mutex<State<T>>,
     consumer: AtomicWaker,
+    /// Producers pacing themselves (`wait_below`), woken when the consumer takes a batch
+    /// or the queue stops accepting.
+    drain: DrainWaiters,
+}
+
+/// Producers waiting for the queue to go below a threshold.
+struct DrainWaiters {
+    /// How many `wait_below` futures are polled and not finished. The consumer loads it
+    /// once per batch: a queue nobody waits on never touches `notify`, and pushes never
+    /// look at either.
+    waiting: AtomicUsize,
+    notify: Notify,
+}
+
+/// Counts one waiter for as long as it lives, so that a cancelled wait stops counting.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(waiting: &'a AtomicUsize) -> Self {
+        waiting.fetch_add(1, Ordering::Relaxed);
+        Waiting(waiting)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 struct State<T> {
@@ -178,6 +209,10 @@ impl<T: Weigh> Queue<T> {
                 sealed: false,
             }),
             consumer: AtomicWaker::new(),
+            drain: DrainWaiters {
+                waiting: AtomicUsize::new(0),
+                notify: Notify::new(),
+            },
         }
     }
 
@@ -202,6 +237,10 @@ impl<T: Weigh> Queue<T> {
         if pushed != Pushed::Dropped {
             self.consumer.wake();
         }
+        if pushed == Pushed::Overflowed {
+            // Waiters learn that the queue stopped accepting.
+            self.wake_drain_waiters();
+        }
         pushed
     }
 
@@ -225,6 +264,7 @@ impl<T: Weigh> Queue<T> {
             }
         }
         self.consumer.wake();
+        self.wake_drain_waiters();
         true
     }
 
@@ -245,11 +285,52 @@ impl<T: Weigh> Queue<T> {
     /// learns of the end from its last item or from elsewhere.
     pub(crate) fn poll_take(&self, cx: &mut Context<'_>, into: &mut Vec<T>) -> Poll<bool> {
         self.consumer.register(cx.waker());
-        let mut state = self.lock();
-        if state.items.is_empty() {
-            return Poll::Pending;
+        let was_full = {
+            let mut state = self.lock();
+            if state.items.is_empty() {
+                return Poll::Pending;
+            }
+            state.items.take_all(into)
+        };
+        // The queue is empty now, below any threshold.
+        self.wake_drain_waiters();
+        Poll::Ready(was_full)
+    }
+
+    /// Resolves with true once the queue holds fewer than `messages` items weighing fewer
+    /// than `bytes` in all (at once if it does already), with false once it accepts no
+    /// more pushes (closed, or overflowed under [`Overflow::Close`]). Every waiter is
+    /// woken; dropping the future cancels the wait and leaves nothing behind.
+    ///
+    /// Only the consumer taking a batch (`poll_take`) and the end of the queue wake
+    /// waiters: a consumer that takes one item at a time (`poll_pop`) has none.
+    pub(crate) async fn wait_below(&self, messages: usize, bytes: usize) -> bool {
+        let _waiting = Waiting::new(&self.drain.waiting);
+        loop {
+            // Made before looking: a `notify_waiters` from here on wakes it, even though
+            // it is not polled yet, so a batch taken between the look and the await is
+            // not missed.
+            let notified = self.drain.notify.notified();
+            {
+                let state = self.lock();
+                if !state.open {
+                    return false;
+                }
+                if state.items.len() < messages && state.items.bytes() < bytes {
+                    return true;
+                }
+            }
+            notified.await;
         }
-        Poll::Ready(state.items.take_all(into))
+    }
+
+    fn wake_drain_waiters(&self) {
+        // A waiter counts itself before it looks at the queue under the lock, and the
+        // caller changed the queue under that lock before this load: if the load misses
+        // a waiter, that waiter's look sees the change.
+        if self.drain.waiting.load(Ordering::Relaxed) > 0 {
+            self.drain.notify.notify_waiters();
+        }
     }
 
     /// The weight of what is queued, in bytes.
@@ -265,6 +346,10 @@ impl<T: Weigh> Queue<T> {
 
 #[cfg(test)]
 mod tests {
+    use std::future::Future;
+
+    use futures_util::FutureExt;
+
     use super::*;
 
     impl Weigh for u32 {
@@ -329,5 +414,97 @@ mod tests {
         assert_eq!(full, Poll::Ready(true));
         assert_eq!(batch, [1, 9]);
         assert_eq!(queue.bytes(), 0);
+    }
+
+    fn take(queue: &Queue<u32>) -> Vec<u32> {
+        let waker = futures_util::task::noop_waker();
+        let mut batch = Vec::new();
+        let taken = queue.poll_take(&mut Context::from_waker(&waker), &mut batch);
+        assert!(taken.is_ready());
+        batch
+    }
+
+    #[tokio::test]
+    async fn a_wait_below_resolves_at_once_when_the_queue_is_small() {
+        let queue = Queue::new(8, Overflow::Close);
+        assert_eq!(queue.wait_below(1, usize::MAX).now_or_never(), Some(true));
+        queue.push(10u32);
+        assert_eq!(queue.wait_below(2, 11).now_or_never(), Some(true));
+        // Both limits count: one item is too many for 1, ten bytes too many for 10.
+        assert_eq!(queue.wait_below(1, usize::MAX).now_or_never(), None);
+        assert_eq!(queue.wait_below(2, 10).now_or_never(), None);
+        assert_eq!(queue.drain.waiting.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn every_waiter_wakes_when_the_consumer_takes_a_batch() {
+        let queue = std::sync::Arc::new(Queue::new(8, Overflow::Close));
+        for n in 0..4 {
+            queue.push(n);
+        }
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let queue = queue.clone();
+                tokio::spawn(async move { queue.wait_below(2, usize::MAX).await })
+            })
+            .collect();
+        // Every waiter is parked, counted, and has looked at the full queue.
+        while queue.drain.waiting.load(Ordering::Relaxed) < 3 {
+            tokio::task::yield_now().await;
+        }
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert!(waiters.iter().all(|waiter| !waiter.is_finished()));
+        assert_eq!(take(&queue), [0, 1, 2, 3]);
+        for waiter in waiters {
+            assert!(waiter.await.unwrap());
+        }
+        assert_eq!(queue.drain.waiting.load(Ordering::Relaxed), 0);
+    }
+
+    #[tokio::test]
+    async fn a_wait_resolves_false_when_the_queue_closes_or_overflows() {
+        let queue = std::sync::Arc::new(Queue::new(2, Overflow::Close));
+        queue.push(1u32);
+        queue.push(2);
+        let waiter = {
+            let queue = queue.clone();
+            tokio::spawn(async move { queue.wait_below(1, usize::MAX).await })
+        };
+        while queue.drain.waiting.load(Ordering::Relaxed) < 1 {
+            tokio::task::yield_now().await;
+        }
+        // The overflow stops the queue, though it still holds both items.
+        assert_eq!(queue.push(3), Pushed::Overflowed);
+        assert!(!waiter.await.unwrap());
+        assert_eq!(queue.wait_below(1, usize::MAX).now_or_never(), Some(false));
+
+        let queue = std::sync::Arc::new(Queue::new(2, Overflow::Close));
+        queue.push(1u32);
+        let waiter = {
+            let queue = queue.clone();
+            tokio::spawn(async move { queue.wait_below(1, usize::MAX).await })
+        };
+        while queue.drain.waiting.load(Ordering::Relaxed) < 1 {
+            tokio::task::yield_now().await;
+        }
+        assert!(queue.close(Some(9), false));
+        assert!(!waiter.await.unwrap());
+    }
+
+    #[test]
+    fn a_cancelled_wait_leaves_no_waiter_behind() {
+        let queue = Queue::new(2, Overflow::Close);
+        queue.push(1u32);
+        let waker = futures_util::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut wait = Box::pin(queue.wait_below(1, usize::MAX));
+        assert!(wait.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(queue.drain.waiting.load(Ordering::Relaxed), 1);
+        drop(wait);
+        assert_eq!(queue.drain.waiting.load(Ordering::Relaxed), 0);
+        // With nobody counted, taking a batch does not touch the waiters.
+        assert_eq!(take(&queue), [1]);
     }
 }

@@ -354,6 +354,79 @@ impl Peer {
         self.shared.queue.bytes()
     }
 
+    /// Waits until this peer's queue has room again: fewer than half its
+    /// [capacity](WsOptions::queue_capacity) in messages (512 by default). Resolves at once
+    /// if it has room already, and with `false` once the peer is closing or closed, when
+    /// sending more is pointless: `true` means "send on".
+    ///
+    /// A producer that waits whenever this peer falls behind is never closed as a slow
+    /// consumer: its pace becomes the client's. Room is made when the connection's writer
+    /// takes everything queued to write it (what it is writing no longer counts, as for
+    /// [`buffered_amount`](Self::buffered_amount)), so a wait is woken there or by the
+    /// close, and costs nothing while it waits. Several tasks may wait at once; all wake.
+    /// Dropping the future cancels the wait.
+    ///
+    /// ```
+    /// use h3rs::ws::{Peer, WebSocket};
+    ///
+    /// struct Download;
+    ///
+    /// impl WebSocket for Download {
+    ///     async fn open(&self, peer: &Peer) {
+    ///         let peer = peer.clone();
+    ///         tokio::spawn(async move {
+    ///             for chunk in (0..1000u32).map(|n| vec![n as u8; 64 * 1024]) {
+    ///                 // Without the wait a client on a slow link would be closed with 1008
+    ///                 // once 1024 chunks are queued for it.
+    ///                 if !peer.send(chunk) || !peer.wait_for_drain().await {
+    ///                     break; // the client left
+    ///                 }
+    ///             }
+    ///         });
+    ///     }
+    /// }
+    /// ```
+    pub fn wait_for_drain(&self) -> impl Future<Output = bool> + Send + 'static {
+        let below = (self.shared.options.queue_capacity / 2).max(1);
+        self.wait_below(below, usize::MAX)
+    }
+
+    /// Like [`wait_for_drain`](Self::wait_for_drain), and also waits until fewer than
+    /// `bytes` are queued ([`buffered_amount`](Self::buffered_amount)): for a producer of
+    /// large messages that should hold less memory for a slow client than half the queue
+    /// of them would.
+    ///
+    /// ```
+    /// use h3rs::ws::Peer;
+    ///
+    /// // Frames of 256 KiB: keep at most about 1 MiB queued for the client.
+    /// async fn stream(peer: Peer, frames: Vec<Vec<u8>>) {
+    ///     for frame in frames {
+    ///         if !peer.send(frame) || !peer.wait_for_drain_below(1024 * 1024).await {
+    ///             return;
+    ///         }
+    ///     }
+    /// }
+    /// # let _ = stream;
+    /// ```
+    pub fn wait_for_drain_below(
+        &self,
+        bytes: usize,
+    ) -> impl Future<Output = bool> + Send + 'static {
+        let below = (self.shared.options.queue_capacity / 2).max(1);
+        self.wait_below(below, bytes.max(1))
+    }
+
+    fn wait_below(
+        &self,
+        messages: usize,
+        bytes: usize,
+    ) -> impl Future<Output = bool> + Send + 'static {
+        // Owns the peer, so the wait can move to another task and outlive the hook.
+        let shared = self.shared.clone();
+        async move { shared.queue.wait_below(messages, bytes).await }
+    }
+
     /// Subscribes this peer to `topic` (nothing happens once the peer is closing: it would
     /// be a subscription that nothing removes).
     ///
