@@ -307,6 +307,11 @@ pub fn offered_protocols(event: &H3Event) -> impl Iterator<Item = &str> {
 /// let refused: Result<(), HttpError> = Err(HttpError::forbidden("banned"));
 /// assert_eq!(refused.into_upgrade().unwrap_err().status(), StatusCode::FORBIDDEN);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "an `upgrade` hook cannot return `{Self}`",
+    label = "not an upgrade decision",
+    note = "`upgrade(&self, event: &H3Event)` returns nothing (accept), `Upgrade`, or `Result<Upgrade, E>` / `Result<(), E>` where `E: IntoResponse` (`Err` rejects the handshake with that response)"
+)]
 pub trait IntoUpgrade {
     /// Converts into the hook's result.
     ///
