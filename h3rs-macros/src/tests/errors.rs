@@ -526,7 +526,7 @@ fn yield_under_the_attribute_alone() {
     assert_errors(
         r#"#[sse("/a")] async fn a() { yield 1; }"#,
         &[
-            "stable Rust rejects `yield` in a function body before #[sse] can rewrite it: write the function inside `h3rs::yielding! { ... }`",
+            "stable Rust rejects `yield` in a function body before #[sse] can rewrite it (the E0658 that follows): write the function inside `h3rs::yielding! { ... }`",
         ],
     );
 }
@@ -536,7 +536,7 @@ fn yield_in_a_route() {
     assert_errors(
         r#"#[get("/a")] async fn a() { yield 1; }"#,
         &[
-            "`yield` streams server-sent events, which a #[get] route cannot: write the function as #[sse(\"/path\")] inside `h3rs::yielding! { ... }`",
+            "`yield` streams server-sent events, which a #[get] route cannot (and stable Rust rejects it here: the E0658 that follows): write the function as #[sse(\"/path\")] inside `h3rs::yielding! { ... }`",
         ],
     );
 }
