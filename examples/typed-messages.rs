@@ -30,8 +30,14 @@ enum Command {
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 enum Event<'a> {
-    Joined { room: &'a str },
-    Said { room: &'a str, from: u64, text: &'a str },
+    Joined {
+        room: &'a str,
+    },
+    Said {
+        room: &'a str,
+        from: u64,
+        text: &'a str,
+    },
 }
 
 struct Rooms;

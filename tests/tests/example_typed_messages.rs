@@ -91,7 +91,10 @@ async fn json_commands_are_parsed_before_the_hook_and_bad_ones_close_the_peer() 
     let say = r#"{"type":"say","room":"lobby","text":"hello"}"#;
     alice.send(Wire::text(say)).await.unwrap();
     let echoed = next_json(&mut alice).await;
-    assert_eq!((echoed["type"].as_str(), echoed["text"].as_str()), (Some("said"), Some("hello")));
+    assert_eq!(
+        (echoed["type"].as_str(), echoed["text"].as_str()),
+        (Some("said"), Some("hello"))
+    );
     assert_eq!(next_json(&mut bob).await, echoed);
 
     alice

@@ -101,7 +101,9 @@ impl Shout {
     }
 
     fn error(&self, _peer: &Peer, error: WsError) {
-        let _ = self.errors.send((error.close_code(), error.to_string(), None));
+        let _ = self
+            .errors
+            .send((error.close_code(), error.to_string(), None));
     }
 }
 
@@ -170,7 +172,10 @@ async fn the_wrong_kind_of_frame_closes_with_1003() {
         (1003, "expected a text message, got binary".to_owned())
     );
     let (code, message, _) = reported.recv().await.expect("the error hook ran");
-    assert_eq!((code, message.as_str()), (1003, "expected a text message, got binary"));
+    assert_eq!(
+        (code, message.as_str()),
+        (1003, "expected a text message, got binary")
+    );
 
     let mut binary = connect(&server, "/blobs").await;
     binary.send(Wire::binary(vec![1, 2, 3])).await.unwrap();

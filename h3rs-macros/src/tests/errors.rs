@@ -392,12 +392,26 @@ fn websocket_wrong_signatures() {
     );
     let suffix = "; expected `async fn message(&self, peer: &Peer, message: Message)`, where the message is `Message`, `String` (text frames), `Bytes` (binary frames), `Json<T>`, or a type implementing `h3rs::ws::FromMessage`";
     for (ty, hint) in [
-        ("&str", "the hook owns the message: write `message: String` instead of `&str`"),
-        ("&Message", "the hook owns the message: write `message: Message` instead of `&Message`"),
-        ("u64", "`u64` cannot be a message: take `Json<u64>` to parse it as JSON, or `String` and parse the text"),
-        ("Peer", "`Peer` cannot be a message: the peer comes first, as `peer: &Peer`, then the message"),
+        (
+            "&str",
+            "the hook owns the message: write `message: String` instead of `&str`",
+        ),
+        (
+            "&Message",
+            "the hook owns the message: write `message: Message` instead of `&Message`",
+        ),
+        (
+            "u64",
+            "`u64` cannot be a message: take `Json<u64>` to parse it as JSON, or `String` and parse the text",
+        ),
+        (
+            "Peer",
+            "`Peer` cannot be a message: the peer comes first, as `peer: &Peer`, then the message",
+        ),
     ] {
-        let source = format!(r#"#[websocket("/ws")] impl Chat {{ async fn message(&self, peer: &Peer, m: {ty}) {{}} }}"#);
+        let source = format!(
+            r#"#[websocket("/ws")] impl Chat {{ async fn message(&self, peer: &Peer, m: {ty}) {{}} }}"#
+        );
         assert_errors(&source, &[&format!("{hint}{suffix}")]);
     }
     assert_errors(

@@ -76,7 +76,10 @@ pub trait WebSocket: Send + Sync + 'static {
         async {}
     }
 
-    /// A peer sent a text or binary message.
+    /// A peer sent a text or binary message. The trait takes every message as a [`Message`];
+    /// under `#[websocket]` the hook may take a typed one ([`FromMessage`](crate::ws::FromMessage)),
+    /// which the generated method converts first, as a hand-written one can with
+    /// [`reject`](crate::ws::reject) for what does not convert.
     ///
     /// ```
     /// use h3rs::ws::{Message, Peer, WebSocket};
@@ -116,7 +119,9 @@ pub trait WebSocket: Send + Sync + 'static {
         async {}
     }
 
-    /// A protocol or I/O error on a peer's connection (the peer is then closed).
+    /// A protocol or I/O error on a peer's connection (the peer is then closed), or a message
+    /// that did not convert into a typed `message` hook's type ([`WsError::invalid_message`];
+    /// see [`reject`](crate::ws::reject)).
     ///
     /// ```
     /// use h3rs::ws::{Peer, WebSocket, WsError};
