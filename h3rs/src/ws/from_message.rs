@@ -288,6 +288,14 @@ mod tests {
     }
 
     #[test]
+    fn deeply_nested_json_is_invalid_data_not_a_stack_overflow() {
+        let nested = Message::from("[".repeat(100_000));
+        let error = Json::<serde_json::Value>::from_message(nested).unwrap_err();
+        assert_eq!(error.close_code(), 1007);
+        assert!(error.to_string().contains("recursion limit exceeded"), "{error}");
+    }
+
+    #[test]
     fn close_reasons_fit_a_close_frame() {
         let long = InvalidMessage::invalid("text", "é".repeat(100));
         assert!(long.close_reason().len() <= 123);
