@@ -234,7 +234,7 @@ impl WebSocketImpl {
     }
 }
 
-/// Checks a hook's receiver, arity and return type.
+/// Checks a hook's receiver, arity, parameter types and return type.
 fn check_hook(hook: &Hook, method: &ImplItemFn, errors: &mut Errors) -> bool {
     let sig = &method.sig;
     let expected = hook.accepted();
@@ -288,7 +288,8 @@ fn check_hook(hook: &Hook, method: &ImplItemFn, errors: &mut Errors) -> bool {
             }
         }
     } else if let ReturnType::Type(_, ty) = &sig.output {
-        if let Some(name) = primitive(ty) {
+        if primitive(ty).is_some() {
+            let name = code(ty);
             errors.spanned(
                 ty,
                 format!(

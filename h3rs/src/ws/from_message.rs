@@ -292,7 +292,10 @@ mod tests {
         let nested = Message::from("[".repeat(100_000));
         let error = Json::<serde_json::Value>::from_message(nested).unwrap_err();
         assert_eq!(error.close_code(), 1007);
-        assert!(error.to_string().contains("recursion limit exceeded"), "{error}");
+        assert!(
+            error.to_string().contains("recursion limit exceeded"),
+            "{error}"
+        );
     }
 
     #[test]
