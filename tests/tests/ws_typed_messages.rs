@@ -317,3 +317,47 @@ async fn json_of_a_borrowed_value_is_serialized_once_per_send_or_publish() {
     // One publish to two peers, one send.
     assert_eq!(SERIALIZED.load(Ordering::SeqCst), 2);
 }
+
+/// The runtime side without the macro: what `#[websocket]` generates, written by hand.
+struct HandWritten {
+    errors: mpsc::UnboundedSender<Reported>,
+}
+
+impl h3rs::ws::WebSocket for HandWritten {
+    async fn message(&self, peer: &Peer, message: Message) {
+        match Json::<Move>::from_message(message) {
+            Ok(Json(step)) => {
+                peer.send(Json(&Moved {
+                    sum: step.x * step.y,
+                }));
+            }
+            Err(invalid) => h3rs::ws::reject(self, peer, invalid).await,
+        }
+    }
+
+    async fn error(&self, _peer: &Peer, error: WsError) {
+        let position = error.invalid_message().and_then(InvalidMessage::position);
+        let _ = self
+            .errors
+            .send((error.close_code(), error.to_string(), position));
+    }
+}
+
+#[tokio::test]
+async fn a_hand_written_handler_gets_the_same_conversion_and_policy() {
+    let (errors, mut reported) = mpsc::unbounded_channel();
+    let server = spawn(H3::new().websocket("/manual", HandWritten { errors })).await;
+    let mut client = connect(&server, "/manual").await;
+    client.send(Wire::text(r#"{"x":2,"y":3}"#)).await.unwrap();
+    assert_eq!(next_text(&mut client).await, r#"{"sum":6}"#);
+    client.send(Wire::text(r#""up""#)).await.unwrap();
+    let (code, reason) = expect_close(&mut client).await;
+    assert_eq!(code, 1007);
+    assert!(
+        reason.starts_with("invalid JSON: invalid type: string \"up\", expected struct Move"),
+        "{reason}"
+    );
+    let (code, message, position) = reported.recv().await.expect("the error hook ran");
+    assert_eq!((code, message), (1007, reason));
+    assert_eq!(position, Some((1, 4)));
+}
