@@ -46,7 +46,8 @@ impl ::h3rs::ws::WebSocket for Chat {
         Output = ::std::result::Result<::h3rs::ws::Upgrade, ::h3rs::Response>,
     > + ::std::marker::Send {
         async move {
-            ::h3rs::ws::IntoUpgrade::into_upgrade(<Chat>::upgrade(self, event).await)
+            let verdict: Result<Upgrade, HttpError> = <Chat>::upgrade(self, event).await;
+            ::h3rs::ws::IntoUpgrade::into_upgrade(verdict)
         }
     }
     fn open(
@@ -60,8 +61,16 @@ impl ::h3rs::ws::WebSocket for Chat {
         peer: &::h3rs::ws::Peer,
         message: ::h3rs::ws::Message,
     ) -> impl ::std::future::Future<Output = ()> + ::std::marker::Send {
-        <Chat>::message(self, peer, message);
-        ::std::future::ready(())
+        async move {
+            match <Message as ::h3rs::ws::FromMessage>::from_message(message) {
+                ::std::result::Result::Ok(message) => {
+                    <Chat>::message(self, peer, message)
+                }
+                ::std::result::Result::Err(invalid) => {
+                    ::h3rs::ws::reject(self, peer, invalid).await
+                }
+            }
+        }
     }
     fn close(
         &self,

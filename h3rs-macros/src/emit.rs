@@ -145,8 +145,10 @@ pub(crate) fn register_fn(
 
 /// The stand-in emitted with errors: the name still exists (the struct, and a register
 /// function that registers nothing), and a route's body is still type-checked as `function`,
-/// so that the errors do not cascade. A body with `yield` (not valid Rust there, and reported)
-/// is left out.
+/// so that the errors do not cascade. In a body with `yield` (reported), each `yield value`
+/// becomes `{ let _ = value; }` and the body's value is discarded, so that what the body uses
+/// (imports, variables) stays used and no warning adds to the error; a body whose yields hide
+/// in macro calls is left out.
 pub(crate) fn fallback(function: ItemFn, what: &str) -> TokenStream {
     if matches!(function.sig.inputs.first(), Some(FnArg::Receiver(_))) {
         // A method in an impl block: leave it there as written.
@@ -168,20 +170,30 @@ pub(crate) fn fallback(function: ItemFn, what: &str) -> TokenStream {
     };
     let strukt = route_struct_named(&function, &name);
     let has_yield = !crate::sse_body::yields(function.block.to_token_stream()).is_empty();
-    let methods = (!has_yield).then(|| {
+    let body = if has_yield {
+        crate::sse_body::without_yields(&function.block).map(|block| {
+            // A generator's body need not end in the function's type: discard its value.
+            quote!({ let _ = #block; ::std::unreachable!() })
+        })
+    } else {
+        Some(function.block.to_token_stream())
+    };
+    let methods = body.map(|body| {
         let Function {
             attributes,
             vis,
             sig,
-            block,
+            ..
         } = &function;
         let Attributes { cfgs, others, .. } = attributes;
+        let allow = has_yield.then(|| quote!(#[allow(unreachable_code)]));
         quote! {
             #(#cfgs)*
             #[allow(dead_code)]
             impl #name {
                 #(#others)*
-                #vis #sig #block
+                #allow
+                #vis #sig #body
             }
         }
     });

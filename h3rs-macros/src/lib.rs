@@ -135,6 +135,13 @@ pub fn group(args: TokenStream, item: TokenStream) -> TokenStream {
 /// taking `&self`). The block stays as written; the macro adds `impl h3rs::ws::WebSocket` calling
 /// the hooks, and `impl h3rs::Register` so that a value of the type goes into `serve!`.
 ///
+/// The `message` hook may take any `h3rs::ws::FromMessage` type instead of `Message`
+/// (`String`, `Bytes`, `Json<T>`, a type of yours): the generated `message` converts the
+/// message first and hands one that does not convert to `h3rs::ws::reject` (the `error` hook,
+/// then close 1007 or 1003). Hook parameters are checked: `&Peer`, `&H3Event`,
+/// `CloseDetails`, `WsError` as the runtime passes them, and an `upgrade` result that
+/// implements `IntoUpgrade`; a mismatch is an error on the parameter, naming the signatures.
+///
 /// ```text
 /// struct Chat;
 ///
@@ -142,6 +149,11 @@ pub fn group(args: TokenStream, item: TokenStream) -> TokenStream {
 /// impl Chat {
 ///     async fn open(&self, peer: &Peer) { peer.subscribe("chat"); }
 ///     async fn message(&self, peer: &Peer, message: Message) { peer.publish("chat", message); }
+/// }
+///
+/// #[websocket("/moves")]
+/// impl Board {
+///     async fn message(&self, peer: &Peer, Json(step): Json<Move>) { /* parsed JSON */ }
 /// }
 ///
 /// h3rs::serve!(Chat);

@@ -148,7 +148,8 @@ fn check(args: TokenStream, function: ItemFn, place: Place) -> syn::Result<SseRo
             errors.at(
                 span,
                 "stable Rust rejects `yield` in a function body before #[sse] can rewrite \
-                 it: write the function inside `h3rs::yielding! { ... }`",
+                 it (the E0658 that follows): write the function inside \
+                 `h3rs::yielding! { ... }`",
             );
         }
     }

@@ -34,6 +34,27 @@ pub(crate) fn yields(tokens: TokenStream) -> Vec<Span> {
     found
 }
 
+/// `block` with every `yield value` made `{ let _ = value; }`, for the stand-in of a function
+/// whose yields are an error; `None` when a yield is inside a macro call, out of reach.
+pub(crate) fn without_yields(block: &Block) -> Option<Block> {
+    struct Neutralise;
+    impl VisitMut for Neutralise {
+        fn visit_expr_mut(&mut self, expr: &mut Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            if let Expr::Yield(yielded) = expr {
+                let span = yielded.yield_token.span;
+                *expr = match &yielded.expr {
+                    Some(value) => syn::parse_quote_spanned!(span=> { let _ = #value; }),
+                    None => syn::parse_quote_spanned!(span=> ()),
+                };
+            }
+        }
+    }
+    let mut block = block.clone();
+    Neutralise.visit_block_mut(&mut block);
+    yields(block.to_token_stream()).is_empty().then_some(block)
+}
+
 /// Rewrites `block` into the body of a generator (see the module's docs). `result` is the
 /// function's declared result, for a fallible function. Returns whether the body yields.
 pub(crate) fn rewrite(block: &mut Block, result: Option<&Type>, errors: &mut Errors) -> bool {

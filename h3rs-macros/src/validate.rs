@@ -222,8 +222,9 @@ pub(crate) fn no_yield(body: &Block, attribute: &str, errors: &mut Errors) {
         errors.at(
             span,
             format!(
-                "`yield` streams server-sent events, which a #[{attribute}] route cannot: \
-                 write the function as #[sse(\"/path\")] inside `h3rs::yielding! {{ ... }}`"
+                "`yield` streams server-sent events, which a #[{attribute}] route cannot (and \
+                 stable Rust rejects it here: the E0658 that follows): write the function as \
+                 #[sse(\"/path\")] inside `h3rs::yielding! {{ ... }}`"
             ),
         );
     }

@@ -14,7 +14,8 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, LitStr, ReturnType, Type};
 
-use crate::diagnostics::{Errors, edit_distance};
+use crate::diagnostics::{Errors, code, edit_distance};
+use crate::parse::{contains_impl_trait, primitive, strip};
 use crate::path::RoutePath;
 
 /// A hook of `h3rs::ws::WebSocket`: its name and the parameters after `&self`.
@@ -59,10 +60,22 @@ const HOOKS: &[Hook] = &[
     },
 ];
 
+/// What an `upgrade` hook may return, for messages.
+const UPGRADE_RESULTS: &str = "nothing (accept), `Upgrade`, or `Result<Upgrade, E>` / \
+     `Result<(), E>` where `E` is any response (`Err` rejects the handshake with it)";
+
+/// What a `message` hook may take, for messages.
+const MESSAGE_TYPES: &str = "`Message`, `String` (text frames), `Bytes` (binary frames), \
+     `Json<T>`, or a type implementing `h3rs::ws::FromMessage`";
+
 impl Hook {
+    /// The hook's full signature, as the misspelt-hook error suggests it.
     fn signature(&self) -> String {
-        let params: Vec<String> = self
-            .params
+        self.signature_with(self.params.len())
+    }
+
+    fn signature_with(&self, count: usize) -> String {
+        let params: Vec<String> = self.params[..count]
             .iter()
             .map(|(name, ty)| format!("{name}: {ty}"))
             .collect();
@@ -72,6 +85,20 @@ impl Hook {
             ""
         };
         format!("async fn {}(&self, {}){ret}", self.name, params.join(", "))
+    }
+
+    /// Every signature the hook may have, for errors: `expected `a` or `b``.
+    fn accepted(&self) -> String {
+        let forms: Vec<String> = (self.required..=self.params.len())
+            .map(|count| format!("`{}`", self.signature_with(count)))
+            .collect();
+        let mut text = format!("expected {}", forms.join(" or "));
+        match self.name {
+            "upgrade" => text.push_str(&format!(", returning {UPGRADE_RESULTS}")),
+            "message" => text.push_str(&format!(", where the message is {MESSAGE_TYPES}")),
+            _ => {}
+        }
+        text
     }
 }
 
@@ -207,10 +234,10 @@ impl WebSocketImpl {
     }
 }
 
-/// Checks a hook's receiver, arity and return type.
+/// Checks a hook's receiver, arity, parameter types and return type.
 fn check_hook(hook: &Hook, method: &ImplItemFn, errors: &mut Errors) -> bool {
     let sig = &method.sig;
-    let expected = format!("expected `{}`", hook.signature());
+    let expected = hook.accepted();
     let mut ok = true;
     match sig.inputs.first() {
         Some(FnArg::Receiver(receiver))
@@ -260,20 +287,135 @@ fn check_hook(hook: &Hook, method: &ImplItemFn, errors: &mut Errors) -> bool {
                 ok = false;
             }
         }
+    } else if let ReturnType::Type(_, ty) = &sig.output {
+        if primitive(ty).is_some() {
+            let name = code(ty);
+            errors.spanned(
+                ty,
+                format!(
+                    "`upgrade` accepts or rejects the handshake with its result, not a `{name}`: \
+                     return `Result<(), HttpError>` (`Err(HttpError::forbidden(..))` rejects) \
+                     or `Upgrade`; {expected}"
+                ),
+            );
+            ok = false;
+        }
+    }
+    let typed = sig.inputs.iter().filter_map(|input| match input {
+        FnArg::Typed(typed) => Some(typed),
+        FnArg::Receiver(_) => None,
+    });
+    for ((param, _), typed) in hook.params.iter().zip(typed) {
+        if let Some(message) = param_error(hook, param, &typed.ty, &expected) {
+            errors.spanned(&typed.ty, message);
+            ok = false;
+        }
     }
     ok
+}
+
+/// Why `ty` cannot be the hook's parameter `param`, if it cannot: the runtime passes one type
+/// for each parameter but the message, which is any `FromMessage` type.
+fn param_error(hook: &Hook, param: &str, ty: &Type, expected: &str) -> Option<String> {
+    let ty = strip(ty);
+    let written = code(ty);
+    let (wanted, name) = match param {
+        "event" => ("&H3Event", "H3Event"),
+        "peer" => ("&Peer", "Peer"),
+        "details" => ("CloseDetails", "CloseDetails"),
+        "error" => ("WsError", "WsError"),
+        _ => return message_type_error(ty, expected),
+    };
+    let borrowed = wanted.starts_with('&');
+    let fits = match ty {
+        Type::Reference(reference) => {
+            borrowed && reference.mutability.is_none() && names(&reference.elem, name)
+        }
+        ty => !borrowed && names(ty, name),
+    };
+    if fits {
+        return None;
+    }
+    let hint = match ty {
+        Type::Reference(reference) if names(&reference.elem, name) && borrowed => {
+            format!("hooks borrow the {param} immutably: write `{param}: {wanted}`")
+        }
+        Type::Reference(reference) if names(&reference.elem, name) => {
+            format!("`{param}` is passed by value: write `{param}: {wanted}`")
+        }
+        ty if names(ty, name) => format!(
+            "hooks borrow the {param}: write `{param}: {wanted}`{}",
+            if param == "peer" {
+                " (`peer.clone()` in the body keeps it beyond the hook)"
+            } else {
+                ""
+            }
+        ),
+        _ => format!(
+            "`{written}` is not what `{}` is given here: write `{param}: {wanted}`",
+            hook.name
+        ),
+    };
+    Some(format!("{hint}; {expected}"))
+}
+
+/// Why `ty` cannot be the message of a `message` hook, when the macro can tell: a borrow, a
+/// peer, an event, a number. Any other type is checked by the compiler against `FromMessage`.
+fn message_type_error(ty: &Type, expected: &str) -> Option<String> {
+    let written = code(ty);
+    let hint = match ty {
+        Type::Reference(reference) => {
+            let owned = match code(&reference.elem).as_str() {
+                "str" => "String".to_owned(),
+                "[u8]" => "Bytes".to_owned(),
+                other => other.to_owned(),
+            };
+            format!("the hook owns the message: write `message: {owned}` instead of `{written}`")
+        }
+        Type::ImplTrait(_) => {
+            "hooks cannot be generic: write a concrete message type instead of `impl Trait`"
+                .to_owned()
+        }
+        ty if names(ty, "Peer") || names(ty, "H3Event") => format!(
+            "`{written}` cannot be a message: the peer comes first, as `peer: &Peer`, then \
+             the message"
+        ),
+        ty => {
+            let name = primitive(ty)?;
+            format!(
+                "`{name}` cannot be a message: take `Json<{name}>` to parse it as JSON, or \
+                 `String` and parse the text"
+            )
+        }
+    };
+    Some(format!("{hint}; {expected}"))
+}
+
+/// Whether `ty` is a path ending in `name`: `Peer`, `h3rs::ws::Peer`.
+fn names(ty: &Type, name: &str) -> bool {
+    match strip(ty) {
+        Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == name && segment.arguments.is_none()),
+        _ => false,
+    }
 }
 
 /// The trait method that calls a hook as written.
 fn hook_method(self_ty: &Type, hook: &Hook, method: &ImplItemFn) -> TokenStream {
     let name = &method.sig.ident;
     let is_async = method.sig.asyncness.is_some();
-    let declared = method
+    let declared: Vec<&syn::PatType> = method
         .sig
         .inputs
         .iter()
-        .filter(|input| matches!(input, FnArg::Typed(_)))
-        .count();
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) => Some(typed),
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
     // The runtime's parameter list, with the types spelled out in full.
     let params = hook.params.iter().map(|(param, _)| {
         let ident = syn::Ident::new(param, Span::call_site());
@@ -281,26 +423,39 @@ fn hook_method(self_ty: &Type, hook: &Hook, method: &ImplItemFn) -> TokenStream 
         quote!(#ident: #ty)
     });
     // The user's hook may leave out trailing parameters (`close(&self, peer)`).
-    let args: Vec<_> = hook.params[..declared]
+    let args: Vec<_> = hook.params[..declared.len()]
         .iter()
-        .zip(method.sig.inputs.iter().skip(1))
+        .zip(&declared)
         .map(|((param, _), input)| {
             let ident = syn::Ident::new(param, input.span());
             quote_spanned!(input.span()=> #ident)
         })
         .collect();
-    let unused: Vec<_> = hook.params[declared..]
+    let unused: Vec<_> = hook.params[declared.len()..]
         .iter()
         .map(|(param, _)| syn::Ident::new(param, Span::call_site()))
         .collect();
     let ignore = quote!(#(let _ = #unused;)*);
     let call = quote_spanned!(method.sig.ident.span()=> <#self_ty>::#name(self, #(#args),*));
+    let awaited = if is_async {
+        quote!(#call.await)
+    } else {
+        call.clone()
+    };
     if hook.name == "upgrade" {
         let output = quote!(::std::result::Result<::h3rs::ws::Upgrade, ::h3rs::Response>);
+        // "IntoUpgrade is not implemented" points at the return type as written.
+        let verdict = match &method.sig.output {
+            ReturnType::Type(_, ty) if !contains_impl_trait(ty) => {
+                let verdict = syn::Ident::new("verdict", ty.span());
+                quote_spanned!(ty.span()=> let #verdict: #ty = #awaited; ::h3rs::ws::IntoUpgrade::into_upgrade(#verdict))
+            }
+            _ => quote!(::h3rs::ws::IntoUpgrade::into_upgrade(#awaited)),
+        };
         let body = if is_async {
-            quote!(async move { ::h3rs::ws::IntoUpgrade::into_upgrade(#call.await) })
+            quote!(async move { #verdict })
         } else {
-            quote!(::std::future::ready(::h3rs::ws::IntoUpgrade::into_upgrade(#call)))
+            quote!(::std::future::ready({ #verdict }))
         };
         return quote! {
             fn #name(&self, #(#params),*) -> impl ::std::future::Future<Output = #output> + ::std::marker::Send {
@@ -308,7 +463,19 @@ fn hook_method(self_ty: &Type, hook: &Hook, method: &ImplItemFn) -> TokenStream 
             }
         };
     }
-    let body = if is_async {
+    let body = if hook.name == "message" {
+        // A typed message: converted first; one that does not convert goes to `reject`.
+        let ty = &declared[1].ty;
+        let convert = quote_spanned!(ty.span()=> <#ty as ::h3rs::ws::FromMessage>::from_message);
+        quote! {
+            async move {
+                match #convert(message) {
+                    ::std::result::Result::Ok(message) => #awaited,
+                    ::std::result::Result::Err(invalid) => ::h3rs::ws::reject(self, peer, invalid).await,
+                }
+            }
+        }
+    } else if is_async {
         quote!(#ignore #call)
     } else {
         quote!(#ignore #call; ::std::future::ready(()))

@@ -357,9 +357,63 @@ fn websocket_wrong_signatures() {
     assert_errors(
         r#"#[websocket("/ws")] impl Chat { async fn message(&self, peer: &Peer) {} }"#,
         &[
-            "`message` takes 2 parameters after `&self`: expected `async fn message(&self, peer: &Peer, message: Message)`",
+            "`message` takes 2 parameters after `&self`: expected `async fn message(&self, peer: &Peer, message: Message)`, where the message is `Message`, `String` (text frames), `Bytes` (binary frames), `Json<T>`, or a type implementing `h3rs::ws::FromMessage`",
         ],
     );
+    assert_errors(
+        r#"#[websocket("/ws")] impl Chat { async fn open(&self, peer: Peer) {} }"#,
+        &[
+            "hooks borrow the peer: write `peer: &Peer` (`peer.clone()` in the body keeps it beyond the hook); expected `async fn open(&self, peer: &Peer)`",
+        ],
+    );
+    assert_errors(
+        r#"#[websocket("/ws")] impl Chat { fn close(&self, peer: &mut Peer, details: &CloseDetails) {} }"#,
+        &[
+            "hooks borrow the peer immutably: write `peer: &Peer`; expected `async fn close(&self, peer: &Peer)` or `async fn close(&self, peer: &Peer, details: CloseDetails)`",
+            "`details` is passed by value: write `details: CloseDetails`; expected `async fn close(&self, peer: &Peer)` or `async fn close(&self, peer: &Peer, details: CloseDetails)`",
+        ],
+    );
+    assert_errors(
+        r#"#[websocket("/ws")] impl Chat { async fn upgrade(&self, event: &H3Event) -> bool { true } }"#,
+        &[
+            "`upgrade` accepts or rejects the handshake with its result, not a `bool`: return `Result<(), HttpError>` (`Err(HttpError::forbidden(..))` rejects) or `Upgrade`; expected `async fn upgrade(&self, event: &H3Event) -> Result<Upgrade, HttpError>`, returning nothing (accept), `Upgrade`, or `Result<Upgrade, E>` / `Result<(), E>` where `E` is any response (`Err` rejects the handshake with it)",
+        ],
+    );
+    assert_errors(
+        r#"#[websocket("/ws")] impl Chat { async fn upgrade(&self, event: &Peer) {} }"#,
+        &[
+            "`&Peer` is not what `upgrade` is given here: write `event: &H3Event`; expected `async fn upgrade(&self, event: &H3Event) -> Result<Upgrade, HttpError>`, returning nothing (accept), `Upgrade`, or `Result<Upgrade, E>` / `Result<(), E>` where `E` is any response (`Err` rejects the handshake with it)",
+        ],
+    );
+    // Typed messages: an owned type the macro cannot rule out is left to the compiler.
+    assert_errors(
+        r#"#[websocket("/ws")] impl Chat { async fn message(&self, peer: &Peer, m: h3rs::Json<Move>) {} }"#,
+        &[],
+    );
+    let suffix = "; expected `async fn message(&self, peer: &Peer, message: Message)`, where the message is `Message`, `String` (text frames), `Bytes` (binary frames), `Json<T>`, or a type implementing `h3rs::ws::FromMessage`";
+    for (ty, hint) in [
+        (
+            "&str",
+            "the hook owns the message: write `message: String` instead of `&str`",
+        ),
+        (
+            "&Message",
+            "the hook owns the message: write `message: Message` instead of `&Message`",
+        ),
+        (
+            "u64",
+            "`u64` cannot be a message: take `Json<u64>` to parse it as JSON, or `String` and parse the text",
+        ),
+        (
+            "Peer",
+            "`Peer` cannot be a message: the peer comes first, as `peer: &Peer`, then the message",
+        ),
+    ] {
+        let source = format!(
+            r#"#[websocket("/ws")] impl Chat {{ async fn message(&self, peer: &Peer, m: {ty}) {{}} }}"#
+        );
+        assert_errors(&source, &[&format!("{hint}{suffix}")]);
+    }
     assert_errors(
         r#"#[websocket("/ws")] impl Chat { async fn open(peer: &Peer) {} }"#,
         &["hooks take `&self`: expected `async fn open(&self, peer: &Peer)`"],
@@ -486,7 +540,7 @@ fn yield_under_the_attribute_alone() {
     assert_errors(
         r#"#[sse("/a")] async fn a() { yield 1; }"#,
         &[
-            "stable Rust rejects `yield` in a function body before #[sse] can rewrite it: write the function inside `h3rs::yielding! { ... }`",
+            "stable Rust rejects `yield` in a function body before #[sse] can rewrite it (the E0658 that follows): write the function inside `h3rs::yielding! { ... }`",
         ],
     );
 }
@@ -496,7 +550,7 @@ fn yield_in_a_route() {
     assert_errors(
         r#"#[get("/a")] async fn a() { yield 1; }"#,
         &[
-            "`yield` streams server-sent events, which a #[get] route cannot: write the function as #[sse(\"/path\")] inside `h3rs::yielding! { ... }`",
+            "`yield` streams server-sent events, which a #[get] route cannot (and stable Rust rejects it here: the E0658 that follows): write the function as #[sse(\"/path\")] inside `h3rs::yielding! { ... }`",
         ],
     );
 }

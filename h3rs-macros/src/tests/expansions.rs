@@ -207,6 +207,21 @@ fn websocket_handler() {
 }
 
 #[test]
+fn websocket_typed_message() {
+    snapshot(
+        "websocket_typed_message",
+        r#"
+        #[websocket("/moves")]
+        impl Board {
+            async fn message(&self, peer: &Peer, Json(step): Json<Move>) {
+                peer.publish("board", Json(&step));
+            }
+        }
+        "#,
+    );
+}
+
+#[test]
 fn sse_stream() {
     snapshot(
         "sse_stream",

@@ -4,8 +4,12 @@ use std::fmt;
 
 use tokio_tungstenite::tungstenite;
 
-/// A protocol or I/O error on a peer's connection, given to the `error` hook.
-/// The peer is closed with [`WsError::close_code`].
+use crate::ws::InvalidMessage;
+
+/// A protocol or I/O error on a peer's connection, or a message that did not convert into the
+/// type of a typed `message` hook ([`WsError::invalid_message`]), given to the `error` hook.
+/// The peer is closed with [`WsError::close_code`] (an invalid message leaves it open under
+/// [`InvalidMessages::Report`](crate::ws::InvalidMessages::Report)).
 ///
 /// ```
 /// use h3rs::ws::{Peer, WebSocket, WsError};
@@ -22,6 +26,7 @@ use tokio_tungstenite::tungstenite;
 pub struct WsError {
     code: u16,
     message: String,
+    invalid: Option<InvalidMessage>,
 }
 
 impl WsError {
@@ -29,6 +34,7 @@ impl WsError {
         WsError {
             code,
             message: message.into(),
+            invalid: None,
         }
     }
 
@@ -71,10 +77,56 @@ impl WsError {
     }
 }
 
+impl WsError {
+    /// The message that did not convert into the hook's type, with what failed (serde's
+    /// message and position for JSON); `None` for a protocol or I/O error.
+    ///
+    /// ```
+    /// use h3rs::ws::{Peer, WebSocket, WsError};
+    ///
+    /// struct Api;
+    ///
+    /// impl WebSocket for Api {
+    ///     async fn error(&self, peer: &Peer, error: WsError) {
+    ///         if let Some(invalid) = error.invalid_message() {
+    ///             tracing::info!(%peer, position = ?invalid.position(), "client sent {invalid}");
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub fn invalid_message(&self) -> Option<&InvalidMessage> {
+        self.invalid.as_ref()
+    }
+}
+
+/// A message a typed hook refused, with the close code that fits it (1003 or 1007).
+///
+/// ```
+/// use h3rs::ws::{InvalidMessage, WsError};
+/// let error = WsError::from(InvalidMessage::wrong_kind("text"));
+/// assert_eq!(error.close_code(), 1003);
+/// assert!(error.invalid_message().is_some());
+/// ```
+impl From<InvalidMessage> for WsError {
+    fn from(invalid: InvalidMessage) -> Self {
+        WsError {
+            code: invalid.close_code(),
+            message: invalid.to_string(),
+            invalid: Some(invalid),
+        }
+    }
+}
+
 impl fmt::Display for WsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for WsError {}
+impl std::error::Error for WsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.invalid
+            .as_ref()
+            .map(|invalid| invalid as &(dyn std::error::Error + 'static))
+    }
+}

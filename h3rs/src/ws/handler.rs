@@ -76,7 +76,10 @@ pub trait WebSocket: Send + Sync + 'static {
         async {}
     }
 
-    /// A peer sent a text or binary message.
+    /// A peer sent a text or binary message. The trait takes every message as a [`Message`];
+    /// under `#[websocket]` the hook may take a typed one ([`FromMessage`](crate::ws::FromMessage)),
+    /// which the generated method converts first, as a hand-written one can with
+    /// [`reject`](crate::ws::reject) for what does not convert.
     ///
     /// ```
     /// use h3rs::ws::{Message, Peer, WebSocket};
@@ -116,7 +119,9 @@ pub trait WebSocket: Send + Sync + 'static {
         async {}
     }
 
-    /// A protocol or I/O error on a peer's connection (the peer is then closed).
+    /// A protocol or I/O error on a peer's connection (the peer is then closed), or a message
+    /// that did not convert into a typed `message` hook's type ([`WsError::invalid_message`];
+    /// see [`reject`](crate::ws::reject)).
     ///
     /// ```
     /// use h3rs::ws::{Peer, WebSocket, WsError};
@@ -307,6 +312,11 @@ pub fn offered_protocols(event: &H3Event) -> impl Iterator<Item = &str> {
 /// let refused: Result<(), HttpError> = Err(HttpError::forbidden("banned"));
 /// assert_eq!(refused.into_upgrade().unwrap_err().status(), StatusCode::FORBIDDEN);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "an `upgrade` hook cannot return `{Self}`",
+    label = "not an upgrade decision",
+    note = "`upgrade(&self, event: &H3Event)` returns nothing (accept), `Upgrade`, or `Result<Upgrade, E>` / `Result<(), E>` where `E: IntoResponse` (`Err` rejects the handshake with that response)"
+)]
 pub trait IntoUpgrade {
     /// Converts into the hook's result.
     ///

@@ -153,6 +153,11 @@ impl Message {
         self.len() == 0
     }
 
+    /// The payload as a shared buffer (a reference count, not a copy).
+    pub(crate) fn into_bytes(self) -> Bytes {
+        self.0.to_bytes()
+    }
+
     pub(crate) fn from_wire(message: tungstenite::Message) -> Option<Self> {
         match message {
             // SAFETY: tungstenite hands out text frames as checked UTF-8.

@@ -8,6 +8,10 @@
 //! oversize), a panicking hook closes its peer with 1011, and graceful
 //! shutdown closes every peer with 1001 after running its `close` hook.
 //!
+//! A `message` hook may take a typed message ([`FromMessage`]: `String`, `Bytes`, `Json<T>`,
+//! a type of yours); one that does not convert goes to the `error` hook and closes the peer
+//! with 1007 or 1003 ([`InvalidMessages`]).
+//!
 //! ```
 //! use h3rs::ws::{CloseDetails, Message, Peer, WebSocket};
 //!
@@ -31,6 +35,7 @@
 
 mod connection;
 mod error;
+mod from_message;
 mod handler;
 pub(crate) mod handshake;
 mod message;
@@ -39,8 +44,9 @@ mod peer;
 mod peers;
 
 pub use error::WsError;
+pub use from_message::{FromMessage, InvalidMessage, reject};
 pub use handler::{IntoUpgrade, Upgrade, WebSocket, offered_protocols};
 pub use message::{CloseDetails, Message};
-pub use options::WsOptions;
+pub use options::{InvalidMessages, WsOptions};
 pub use peer::Peer;
 pub use peers::Peers;

@@ -35,6 +35,26 @@ pub struct WsOptions {
     pub(crate) read_buffer_size: usize,
     pub(crate) write_buffer_size: usize,
     pub(crate) allowed_origins: Option<Vec<String>>,
+    pub(crate) invalid_messages: InvalidMessages,
+}
+
+/// What happens to a peer whose message does not convert into the type its `message` hook
+/// takes (see [`FromMessage`](crate::ws::FromMessage)). The `error` hook hears of it either way.
+///
+/// ```
+/// use h3rs::ws::{InvalidMessages, WsOptions};
+/// // A console where a typo should not cost the connection.
+/// let options = WsOptions::default().invalid_messages(InvalidMessages::Report);
+/// # let _ = options;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InvalidMessages {
+    /// Close the peer: 1007 (invalid payload data) for data the type cannot hold, 1003
+    /// (unsupported data) for the wrong kind of frame, with what failed as the reason.
+    #[default]
+    Close,
+    /// Keep the peer open: the message is dropped and the `error` hook told.
+    Report,
 }
 
 impl Default for WsOptions {
@@ -49,6 +69,7 @@ impl Default for WsOptions {
             read_buffer_size: 8 * 1024,
             write_buffer_size: 8 * 1024,
             allowed_origins: None,
+            invalid_messages: InvalidMessages::Close,
         }
     }
 }
@@ -187,6 +208,20 @@ impl WsOptions {
         S: Into<String>,
     {
         self.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// What to do with a message that does not convert into a typed `message` hook's type:
+    /// close the peer ([`InvalidMessages::Close`], the default) or only report it to the
+    /// `error` hook ([`InvalidMessages::Report`]).
+    ///
+    /// ```
+    /// use h3rs::ws::{InvalidMessages, WsOptions};
+    /// let options = WsOptions::default().invalid_messages(InvalidMessages::Report);
+    /// # let _ = options;
+    /// ```
+    pub fn invalid_messages(mut self, policy: InvalidMessages) -> Self {
+        self.invalid_messages = policy;
         self
     }
 

@@ -4,8 +4,8 @@ struct Chat;
 
 #[websocket("/_ws")]
 impl Chat {
-    async fn message(&self, peer: &Peer, message: String) {
-        peer.send(message);
+    async fn open(&self, peer: Peer) {
+        peer.send("welcome");
     }
 }
 

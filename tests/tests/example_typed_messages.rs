@@ -1,0 +1,128 @@
+//! The typed-messages example as a process: JSON commands answered in JSON, a room publish
+//! reaching the other peer, malformed JSON closed with 1007 and serde's position, and a binary
+//! frame to the text route closed with 1003, as its documentation says.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use h3rs_tests::{example_binary, free_port};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as Wire;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A guard against hangs, not a wait.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Kills the example when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn next(client: &mut Client) -> Wire {
+    loop {
+        let frame = tokio::time::timeout(PATIENCE, client.next())
+            .await
+            .expect("a message in time")
+            .expect("the stream is open")
+            .expect("a valid frame");
+        if !matches!(frame, Wire::Ping(_) | Wire::Pong(_)) {
+            return frame;
+        }
+    }
+}
+
+async fn next_json(client: &mut Client) -> serde_json::Value {
+    match next(client).await {
+        Wire::Text(text) => serde_json::from_str(&text).expect("JSON"),
+        other => panic!("expected text, got {other:?}"),
+    }
+}
+
+async fn close_of(client: &mut Client) -> (u16, String) {
+    match next(client).await {
+        Wire::Close(Some(frame)) => (frame.code.into(), frame.reason.to_string()),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn json_commands_are_parsed_before_the_hook_and_bad_ones_close_the_peer() {
+    let port = free_port();
+    let mut child = KillOnDrop(
+        Command::new(example_binary("typed-messages"))
+            .env("PORT", port.to_string())
+            .env("HOST", "127.0.0.1")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the example"),
+    );
+    // Its log, line by line: the first says it listens, a later one what the error hook saw.
+    let stdout = child.0.stdout.take().unwrap();
+    let (lines, log) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let first_line = log.recv_timeout(PATIENCE).expect("a first log line");
+    assert!(first_line.contains("Listening on"), "{first_line}");
+    let url = format!("ws://127.0.0.1:{port}/_ws");
+    let (mut alice, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let (mut bob, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+
+    for client in [&mut alice, &mut bob] {
+        let join = r#"{"type":"join","room":"lobby"}"#;
+        client.send(Wire::text(join)).await.unwrap();
+        assert_eq!(
+            next_json(client).await,
+            serde_json::json!({ "type": "joined", "room": "lobby" })
+        );
+    }
+    let say = r#"{"type":"say","room":"lobby","text":"hello"}"#;
+    alice.send(Wire::text(say)).await.unwrap();
+    let echoed = next_json(&mut alice).await;
+    assert_eq!(
+        (echoed["type"].as_str(), echoed["text"].as_str()),
+        (Some("said"), Some("hello"))
+    );
+    assert_eq!(next_json(&mut bob).await, echoed);
+
+    alice
+        .send(Wire::text(r#"{"type":"say","room":"lobby""#))
+        .await
+        .unwrap();
+    assert_eq!(
+        close_of(&mut alice).await,
+        (
+            1007,
+            "invalid JSON: EOF while parsing an object at line 1 column 28".to_owned()
+        )
+    );
+
+    let logged = std::iter::from_fn(|| log.recv_timeout(PATIENCE).ok())
+        .find(|line| line.contains("bad message"))
+        .expect("the error hook logs the bad message");
+    assert!(
+        logged.contains("position=Some((1, 28))") && logged.contains("EOF while parsing"),
+        "{logged}"
+    );
+
+    let (mut text, _) = tokio_tungstenite::connect_async(format!("{url}/text"))
+        .await
+        .unwrap();
+    text.send(Wire::binary(vec![0xff])).await.unwrap();
+    assert_eq!(
+        close_of(&mut text).await,
+        (1003, "expected a text message, got binary".to_owned())
+    );
+}
