@@ -2,17 +2,14 @@
 //! reaching the other peer, malformed JSON closed with 1007 and serde's position, and a binary
 //! frame to the text route closed with 1003, as its documentation says.
 
+use h3rs_tests::ws::{Client, next};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use h3rs_tests::{example_binary, free_port};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as Wire;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// A guard against hangs, not a wait.
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -24,19 +21,6 @@ impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
-    }
-}
-
-async fn next(client: &mut Client) -> Wire {
-    loop {
-        let frame = tokio::time::timeout(PATIENCE, client.next())
-            .await
-            .expect("a message in time")
-            .expect("the stream is open")
-            .expect("a valid frame");
-        if !matches!(frame, Wire::Ping(_) | Wire::Pong(_)) {
-            return frame;
-        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! way, each subscriber kind's overflow policy, resuming on dynamic topics, one hub and one
 //! peer registry after `mount`, and a backend of one's own.
 
+use h3rs_tests::ws::{Client, connect, next, next_text};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -14,44 +15,8 @@ use h3rs::sse::{SseOptions, TopicReplay};
 use h3rs::ws::{WebSocket, WsOptions};
 use h3rs_tests::{Streaming, TestServer, request, spawn, sse_events};
 use http_body_util::Full;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as Wire;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// A guard against hangs, not a wait: every expected frame comes well before it.
-const PATIENCE: Duration = Duration::from_secs(10);
-
-async fn connect(server: &TestServer, path: &str) -> Client {
-    let url = format!("ws://{}{path}", server.addr);
-    let (client, response) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("handshake");
-    assert_eq!(response.status(), 101);
-    client
-}
-
-async fn next(client: &mut Client) -> Wire {
-    loop {
-        let frame = tokio::time::timeout(PATIENCE, client.next())
-            .await
-            .expect("a frame in time")
-            .expect("the stream is open")
-            .expect("a valid frame");
-        if !matches!(frame, Wire::Ping(_) | Wire::Pong(_)) {
-            return frame;
-        }
-    }
-}
-
-async fn next_text(client: &mut Client) -> String {
-    match next(client).await {
-        Wire::Text(text) => text.to_string(),
-        other => panic!("expected text, got {other:?}"),
-    }
-}
 
 /// Subscribes to "chat" on open; relays what it gets, then tells how many it reached.
 struct Counted;

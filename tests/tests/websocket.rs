@@ -1,53 +1,21 @@
 //! WebSocket behaviour through real sockets with a tokio-tungstenite client:
 //! pub/sub semantics, handshake decisions, limits, policies, shutdown.
 
+use h3rs_tests::ws::{Client, connect, next, next_text};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use h3rs::prelude::*;
 use h3rs::pubsub::Overflow;
 use h3rs::ws::{WebSocket, WsOptions};
-use h3rs_tests::{TestServer, spawn, spawn_with, test_options};
-use tokio::net::TcpStream;
+use h3rs_tests::{spawn, spawn_with, test_options};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as Wire;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// A guard against hangs, not a wait: every expected event comes well before it.
 const PATIENCE: Duration = Duration::from_secs(10);
-
-async fn connect(server: &TestServer, path: &str) -> Client {
-    let url = format!("ws://{}{path}", server.addr);
-    let (client, response) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("handshake");
-    assert_eq!(response.status(), 101);
-    client
-}
-
-async fn next(client: &mut Client) -> Wire {
-    loop {
-        let frame = tokio::time::timeout(PATIENCE, client.next())
-            .await
-            .expect("a message in time")
-            .expect("the stream is open")
-            .expect("a valid frame");
-        if !matches!(frame, Wire::Ping(_) | Wire::Pong(_)) {
-            return frame;
-        }
-    }
-}
-
-async fn next_text(client: &mut Client) -> String {
-    match next(client).await {
-        Wire::Text(text) => text.to_string(),
-        other => panic!("expected text, got {other:?}"),
-    }
-}
 
 async fn expect_close(client: &mut Client) -> (u16, String) {
     let details = loop {
