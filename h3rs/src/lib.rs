@@ -33,7 +33,7 @@
 //!
 //! ## Cargo features
 //!
-//! All on by default; an app that needs less compiles less
+//! All but `test-client` on by default; an app that needs less compiles less
 //! (`default-features = false, features = ["macros"]`, say).
 //!
 //! | feature | what it brings |
@@ -41,6 +41,7 @@
 //! | `macros` | `#[get]` and the other route attributes, `#[group]`, `routes!`, `app!`, `serve!`; with `ws`, `#[websocket]`; with `sse`, `#[sse]` and `yielding!` |
 //! | `ws` | WebSockets: [`H3::websocket`], `ws::Peer`, `ws::Message` (tokio-tungstenite) |
 //! | `sse` | server-sent events: `sse::Sse`, `sse::EventStream`, `sse::SseEvent`, topic replay |
+//! | `test-client` | off by default: [`test::TestClient`], which drives an app in-process over HTTP, WebSocket and SSE (hyper's client) |
 //! | `logging` | the `tracing` subscriber that [`run`] (and so `serve!`) installs (tracing-subscriber); without it, install your own |
 //!
 //! Routing, extractors, middleware, the server and topic pub/sub ([`pubsub`]) are always there.
@@ -72,6 +73,8 @@ mod server;
 mod shutdown;
 #[cfg(feature = "sse")]
 pub mod sse;
+#[cfg(feature = "test-client")]
+pub mod test;
 mod upgrade;
 #[cfg(feature = "ws")]
 pub mod ws;

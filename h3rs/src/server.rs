@@ -12,8 +12,10 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use std::future::Future;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 
 use crate::accept::AcceptErrors;
 use crate::error::HttpError;
@@ -50,7 +52,7 @@ pub struct ServeOptions {
     header_read_timeout: Duration,
     max_header_size: usize,
     max_headers: usize,
-    grace_period: Duration,
+    pub(crate) grace_period: Duration,
     body_limit: Option<usize>,
     handle_signals: bool,
     idle_timeout: Duration,
@@ -281,28 +283,15 @@ impl Server {
         if options.handle_signals {
             tokio::spawn(trigger_on_signal(shutdown.clone()));
         }
-        let builder = connection_builder(&options);
-        let limits = Arc::new(Limits::new(&options));
+        let connections = Connections::new(app, &options, shutdown.clone());
         let mut errors = AcceptErrors::default();
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok((stream, remote)) => {
                         errors.succeeded();
-                        let Some(slot) = limits.slot() else {
-                            tokio::spawn(refuse(stream));
-                            continue;
-                        };
-                        let connection = Connection {
-                            app: app.clone(),
-                            info: Arc::new(ConnectionInfo {
-                                remote,
-                                shutdown: shutdown.clone(),
-                                body_limit: options.body_limit,
-                            }),
-                            limits: limits.clone(),
-                        };
-                        tokio::spawn(connection.serve(builder.clone(), stream, slot));
+                        let _ = stream.set_nodelay(true);
+                        tokio::spawn(connections.serve(stream, remote));
                     }
                     Err(e) => errors.failed(e).await,
                 },
@@ -366,7 +355,7 @@ impl Drop for Slot {
 }
 
 /// Answers a connection beyond [`ServeOptions::max_connections`] and closes it.
-async fn refuse(mut stream: TcpStream) {
+async fn refuse<IO: AsyncRead + AsyncWrite + Unpin>(mut stream: IO) {
     const BODY: &str = r#"{"status":503,"statusText":"Service Unavailable","message":"Too many connections: try again later"}"#;
     let response = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
@@ -401,6 +390,64 @@ fn connection_builder(options: &ServeOptions) -> auto::Builder<TokioExecutor> {
     builder
 }
 
+/// What every connection of one app goes through, whether the listener accepted it or a
+/// [`TestClient`](crate::test::TestClient) opened it in memory: the connection limit, hyper
+/// with the server's settings, the idle timeout and shutdown.
+#[derive(Clone)]
+pub(crate) struct Connections {
+    app: Arc<H3>,
+    builder: auto::Builder<TokioExecutor>,
+    limits: Arc<Limits>,
+    shutdown: Shutdown,
+    body_limit: Option<usize>,
+}
+
+impl Connections {
+    pub(crate) fn new(app: Arc<H3>, options: &ServeOptions, shutdown: Shutdown) -> Self {
+        Connections {
+            app,
+            builder: connection_builder(options),
+            limits: Arc::new(Limits::new(options)),
+            shutdown,
+            body_limit: options.body_limit,
+        }
+    }
+
+    #[cfg_attr(not(feature = "test-client"), allow(dead_code))]
+    pub(crate) fn app(&self) -> &Arc<H3> {
+        &self.app
+    }
+
+    /// Serves one connection from `remote` until it closes. Its place under
+    /// [`ServeOptions::max_connections`] is taken now, not when the future first runs.
+    pub(crate) fn serve<IO>(
+        &self,
+        io: IO,
+        remote: SocketAddr,
+    ) -> impl Future<Output = ()> + Send + 'static
+    where
+        IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let slot = self.limits.slot();
+        let connection = Connection {
+            app: self.app.clone(),
+            info: Arc::new(ConnectionInfo {
+                remote,
+                shutdown: self.shutdown.clone(),
+                body_limit: self.body_limit,
+            }),
+            limits: self.limits.clone(),
+        };
+        let builder = self.builder.clone();
+        async move {
+            match slot {
+                Some(slot) => connection.serve(builder, io, slot).await,
+                None => refuse(io).await,
+            }
+        }
+    }
+}
+
 struct Connection {
     app: Arc<H3>,
     info: Arc<ConnectionInfo>,
@@ -408,9 +455,11 @@ struct Connection {
 }
 
 impl Connection {
-    async fn serve(self, builder: auto::Builder<TokioExecutor>, stream: TcpStream, slot: Slot) {
+    async fn serve<IO>(self, builder: auto::Builder<TokioExecutor>, stream: IO, slot: Slot)
+    where
+        IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let _running = self.info.shutdown.guard();
-        let _ = stream.set_nodelay(true);
         let shutdown = self.info.shutdown.clone();
         let idle_timeout = self.limits.idle_timeout;
         let activity = Activity::new();
