@@ -1,7 +1,7 @@
 //! Errors: H3's JSON shape, hidden internals, panics, the on_error hook.
 
+use h3rs::test::TestClient;
 use h3rs::{H3, H3Event, HttpError, IntoResponse, RequestInfo, StatusCode};
-use h3rs_tests::spawn;
 
 #[tokio::test]
 async fn http_error_renders_status_message_data_and_headers() {
@@ -15,13 +15,13 @@ async fn http_error_renders_status_message_data_and_headers() {
                 ),
         )
     });
-    let server = spawn(app).await;
-    let reply = server.get("/teapot").await;
-    assert_eq!(reply.status, 418);
-    assert_eq!(reply.header("content-type"), "application/json");
-    assert_eq!(reply.header("retry-after"), "3");
+    let server = TestClient::new(app);
+    let reply = server.get("/teapot").send().await;
+    assert_eq!(reply.status(), 418);
+    assert_eq!(reply.header("content-type").unwrap(), "application/json");
+    assert_eq!(reply.header("retry-after").unwrap(), "3");
     assert_eq!(
-        reply.json(),
+        reply.json::<serde_json::Value>(),
         serde_json::json!({
             "status": 418,
             "statusText": "I'm a teapot",
@@ -29,7 +29,6 @@ async fn http_error_renders_status_message_data_and_headers() {
             "data": { "handle": true }
         })
     );
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -44,15 +43,18 @@ async fn unexpected_errors_are_500_without_internals() {
             let parsed: Result<u8, h3rs::BoxError> = "x".parse::<u8>().map_err(Into::into);
             parsed.map(|n| n.to_string())
         });
-    let server = spawn(app).await;
+    let server = TestClient::new(app);
     for path in ["/io", "/boxed"] {
-        let reply = server.get(path).await;
-        assert_eq!(reply.status, 500, "{path}");
-        assert_eq!(reply.json()["message"], "Internal Server Error", "{path}");
+        let reply = server.get(path).send().await;
+        assert_eq!(reply.status(), 500, "{path}");
+        assert_eq!(
+            reply.json::<serde_json::Value>()["message"],
+            "Internal Server Error",
+            "{path}"
+        );
         assert!(!reply.text().contains("hunter2"));
         assert!(!reply.text().contains("invalid digit"));
     }
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -65,15 +67,17 @@ async fn a_panicking_handler_costs_one_request_and_the_server_goes_on() {
             "never"
         })
         .get("/ok", |_: H3Event| async { "still here" });
-    let server = spawn(app).await;
-    let reply = server.get("/panic").await;
-    assert_eq!(reply.status, 500);
-    assert_eq!(reply.json()["message"], "Internal Server Error");
+    let server = TestClient::new(app);
+    let reply = server.get("/panic").send().await;
+    assert_eq!(reply.status(), 500);
+    assert_eq!(
+        reply.json::<serde_json::Value>()["message"],
+        "Internal Server Error"
+    );
     assert!(!reply.text().contains("secret"));
-    let reply = server.get("/ok").await;
-    assert_eq!(reply.status, 200);
+    let reply = server.get("/ok").send().await;
+    assert_eq!(reply.status(), 200);
     assert_eq!(reply.text(), "still here");
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -97,23 +101,21 @@ async fn on_error_reshapes_error_responses_only() {
                     .into_response(),
             )
         });
-    let server = spawn(app).await;
-    let reply = server.get("/fail").await;
-    assert_eq!(reply.status, 403);
+    let server = TestClient::new(app);
+    let reply = server.get("/fail").send().await;
+    assert_eq!(reply.status(), 403);
     assert_eq!(reply.text(), "custom 403 no entry on /fail");
-    let reply = server.get("/missing").await;
-    assert_eq!(reply.status, 404);
+    let reply = server.get("/missing").send().await;
+    assert_eq!(reply.status(), 404);
     assert!(reply.text().starts_with("custom 404 Cannot find any route"));
-    assert_eq!(server.get("/fine").await.text(), "fine");
-    server.stop().await;
+    assert_eq!(server.get("/fine").send().await.text(), "fine");
 }
 
 #[tokio::test]
 async fn on_error_returning_none_keeps_the_json_error() {
     let app = H3::new().on_error(|_: &HttpError, _: &RequestInfo| None);
-    let server = spawn(app).await;
-    let reply = server.get("/x").await;
-    assert_eq!(reply.status, 404);
-    assert_eq!(reply.json()["statusText"], "Not Found");
-    server.stop().await;
+    let server = TestClient::new(app);
+    let reply = server.get("/x").send().await;
+    assert_eq!(reply.status(), 404);
+    assert_eq!(reply.json::<serde_json::Value>()["statusText"], "Not Found");
 }

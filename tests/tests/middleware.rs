@@ -2,8 +2,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use h3rs::test::TestClient;
 use h3rs::{H3, H3Event, HttpError, IntoResponse, Next, RequestInfo, Response};
-use h3rs_tests::spawn;
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -37,8 +37,8 @@ async fn middleware_runs_in_order_around_the_handler() {
                 "done"
             }
         });
-    let server = spawn(app).await;
-    assert_eq!(server.get("/").await.text(), "done");
+    let server = TestClient::new(app);
+    assert_eq!(server.get("/").send().await.text(), "done");
     assert_eq!(
         *log.lock().unwrap(),
         [
@@ -49,7 +49,6 @@ async fn middleware_runs_in_order_around_the_handler() {
             "first out"
         ]
     );
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -66,21 +65,16 @@ async fn middleware_can_short_circuit_and_change_the_response() {
             response
         })
         .get("/secret", |_: H3Event| async { "secret" });
-    let server = spawn(app).await;
-    let denied = server.get("/secret").await;
-    assert_eq!(denied.status, 401);
-    assert_eq!(denied.json()["message"], "token required");
-    let allowed = server
-        .send(
-            h3rs_tests::request("GET", "/secret")
-                .header("x-token", "t")
-                .body(Default::default())
-                .unwrap(),
-        )
-        .await;
+    let server = TestClient::new(app);
+    let denied = server.get("/secret").send().await;
+    assert_eq!(denied.status(), 401);
+    assert_eq!(
+        denied.json::<serde_json::Value>()["message"],
+        "token required"
+    );
+    let allowed = server.get("/secret").header("x-token", "t").send().await;
     assert_eq!(allowed.text(), "secret");
-    assert_eq!(allowed.header("x-wrapped"), "yes");
-    server.stop().await;
+    assert_eq!(allowed.header("x-wrapped").unwrap(), "yes");
 }
 
 #[tokio::test]
@@ -100,9 +94,8 @@ async fn middleware_sees_params_and_context_reaches_the_handler() {
                 .map(|u| u.0.clone())
                 .unwrap_or_default()
         });
-    let server = spawn(app).await;
-    assert_eq!(server.get("/users/7").await.text(), "user-7");
-    server.stop().await;
+    let server = TestClient::new(app);
+    assert_eq!(server.get("/users/7").send().await.text(), "user-7");
 }
 
 #[tokio::test]
@@ -113,13 +106,12 @@ async fn scoped_middleware_runs_only_under_its_pattern() {
         .get("/admin/panel", |_: H3Event| async { "panel" })
         .get("/admin", |_: H3Event| async { "admin root" })
         .get("/public", |_: H3Event| async { "public" });
-    let server = spawn(app).await;
-    server.get("/public").await;
+    let server = TestClient::new(app);
+    server.get("/public").send().await;
     assert!(log.lock().unwrap().is_empty());
-    server.get("/admin/panel").await;
-    server.get("/admin").await;
+    server.get("/admin/panel").send().await;
+    server.get("/admin").send().await;
     assert_eq!(log.lock().unwrap().len(), 4);
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -131,12 +123,11 @@ async fn mounted_app_middleware_stays_under_its_prefix() {
     let app = H3::new()
         .get("/x", |_: H3Event| async { "root x" })
         .mount("/api", api);
-    let server = spawn(app).await;
-    assert_eq!(server.get("/x").await.text(), "root x");
+    let server = TestClient::new(app);
+    assert_eq!(server.get("/x").send().await.text(), "root x");
     assert!(log.lock().unwrap().is_empty());
-    assert_eq!(server.get("/api/x").await.text(), "api x");
+    assert_eq!(server.get("/api/x").send().await.text(), "api x");
     assert_eq!(*log.lock().unwrap(), ["api in", "api out"]);
-    server.stop().await;
 }
 
 #[tokio::test]
@@ -147,10 +138,12 @@ async fn middleware_runs_for_unmatched_paths_too() {
         }
         next.run(event).await
     });
-    let server = spawn(app).await;
-    assert_eq!(server.get("/virtual").await.text(), "served by middleware");
-    assert_eq!(server.get("/other").await.status, 404);
-    server.stop().await;
+    let server = TestClient::new(app);
+    assert_eq!(
+        server.get("/virtual").send().await.text(),
+        "served by middleware"
+    );
+    assert_eq!(server.get("/other").send().await.status(), 404);
 }
 
 #[tokio::test]
@@ -176,11 +169,14 @@ async fn request_and_response_hooks_run_for_every_request() {
         .get("/seen", |event: H3Event| async move {
             event.headers().get("x-seen").is_some().to_string()
         });
-    let server = spawn(app).await;
-    let reply = server.get("/seen").await;
+    let server = TestClient::new(app);
+    let reply = server.get("/seen").send().await;
     assert_eq!(reply.text(), "true");
-    assert_eq!(reply.header("x-hooked"), "yes");
-    assert_eq!(server.get("/gone").await.header("x-hooked"), "yes");
+    assert_eq!(reply.header("x-hooked").unwrap(), "yes");
+    assert_eq!(
+        server.get("/gone").send().await.header("x-hooked").unwrap(),
+        "yes"
+    );
     assert_eq!(
         *log.lock().unwrap(),
         [
@@ -190,5 +186,4 @@ async fn request_and_response_hooks_run_for_every_request() {
             "response /gone 404"
         ]
     );
-    server.stop().await;
 }

@@ -1,9 +1,9 @@
-//! Every `IntoResponse` form, through a real server.
+//! Every `IntoResponse` form, as the wire carries it (in-process, through `TestClient`).
 
 use bytes::Bytes;
 use h3rs::header::HeaderValue;
+use h3rs::test::TestClient;
 use h3rs::{H3, H3Event, HeaderMap, Html, IntoResponse, Json, Redirect, StatusCode, StreamBody};
-use h3rs_tests::spawn;
 
 fn app() -> H3 {
     H3::new()
@@ -59,7 +59,7 @@ fn app() -> H3 {
 
 #[tokio::test]
 async fn bodies_and_content_types() {
-    let server = spawn(app()).await;
+    let server = TestClient::new(app());
     for (path, content_type, body) in [
         ("/static-str", "text/plain; charset=utf-8", &b"static"[..]),
         ("/string", "text/plain; charset=utf-8", b"owned"),
@@ -69,50 +69,55 @@ async fn bodies_and_content_types() {
         ("/vec", "application/octet-stream", b"\x07\x08\x09"),
         ("/stream", "application/octet-stream", b"one two three"),
     ] {
-        let reply = server.get(path).await;
-        assert_eq!(reply.status, 200, "{path}");
-        assert_eq!(reply.header("content-type"), content_type, "{path}");
-        assert_eq!(&reply.body[..], body, "{path}");
+        let reply = server.get(path).send().await;
+        assert_eq!(reply.status(), 200, "{path}");
+        assert_eq!(
+            reply.header("content-type").unwrap(),
+            content_type,
+            "{path}"
+        );
+        assert_eq!(&reply.bytes()[..], body, "{path}");
     }
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn statuses_headers_and_redirects() {
-    let server = spawn(app()).await;
-    assert_eq!(server.get("/status").await.status, 202);
-    let made = server.get("/status-body").await;
-    assert_eq!((made.status.as_u16(), made.text()), (201, "made"));
-    let headers = server.get("/headers").await;
-    assert_eq!(headers.header("x-one"), "1");
+    let server = TestClient::new(app());
+    assert_eq!(server.get("/status").send().await.status(), 202);
+    let made = server.get("/status-body").send().await;
+    assert_eq!((made.status().as_u16(), made.text()), (201, "made"));
+    let headers = server.get("/headers").send().await;
+    assert_eq!(headers.header("x-one").unwrap(), "1");
     assert_eq!(headers.text(), "with headers");
-    let pairs = server.get("/pairs").await;
-    assert_eq!(pairs.header("x-two"), "2");
-    assert_eq!(pairs.header("cache-control"), "no-store");
-    let redirect = server.get("/redirect").await;
-    assert_eq!(redirect.status, 302);
-    assert_eq!(redirect.header("location"), "/elsewhere");
-    assert_eq!(server.get("/see-other").await.status, 303);
-    let unit = server.get("/unit").await;
-    assert_eq!(unit.status, 204);
-    assert!(unit.body.is_empty());
-    let full = server.get("/full").await;
+    let pairs = server.get("/pairs").send().await;
+    assert_eq!(pairs.header("x-two").unwrap(), "2");
+    assert_eq!(pairs.header("cache-control").unwrap(), "no-store");
+    let redirect = server.get("/redirect").send().await;
+    assert_eq!(redirect.status(), 302);
+    assert_eq!(redirect.header("location").unwrap(), "/elsewhere");
+    assert_eq!(server.get("/see-other").send().await.status(), 303);
+    let unit = server.get("/unit").send().await;
+    assert_eq!(unit.status(), 204);
+    assert!(unit.bytes().is_empty());
+    let full = server.get("/full").send().await;
     assert_eq!(
-        (full.status.as_u16(), full.header("x-full"), full.text()),
+        (
+            full.status().as_u16(),
+            full.header("x-full").unwrap(),
+            full.text()
+        ),
         (203, "yes", "full")
     );
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn option_and_result() {
-    let server = spawn(app()).await;
-    assert_eq!(server.get("/some").await.text(), "found");
-    let none = server.get("/none").await;
-    assert_eq!(none.status, 404);
-    assert_eq!(none.json()["status"], 404);
-    assert_eq!(server.get("/ok").await.text(), "ok");
-    assert_eq!(server.get("/err").await.status, 502);
-    assert_eq!(server.get("/into").await.text(), "x");
-    server.stop().await;
+    let server = TestClient::new(app());
+    assert_eq!(server.get("/some").send().await.text(), "found");
+    let none = server.get("/none").send().await;
+    assert_eq!(none.status(), 404);
+    assert_eq!(none.json::<serde_json::Value>()["status"], 404);
+    assert_eq!(server.get("/ok").send().await.text(), "ok");
+    assert_eq!(server.get("/err").send().await.status(), 502);
+    assert_eq!(server.get("/into").send().await.text(), "x");
 }
