@@ -1,8 +1,7 @@
 //! Groups and app builders made by macros: routes!, #[group] mod, app!, #[all], sync handlers.
 
 use h3rs::prelude::*;
-use h3rs_tests::{request, spawn};
-use http_body_util::Full;
+use h3rs::test::TestClient;
 
 #[get("/ping")]
 async fn ping() -> &'static str {
@@ -66,7 +65,7 @@ mod api {
 
 #[tokio::test]
 async fn every_method_attribute_registers_its_route() {
-    let server = spawn(h3rs::app![
+    let server = TestClient::new(h3rs::app![
         ping,
         ping_post,
         anything,
@@ -75,59 +74,55 @@ async fn every_method_attribute_registers_its_route() {
         delete_route,
         head_route,
         options_route
-    ])
-    .await;
-    assert_eq!(server.get("/ping").await.text(), "pong");
-    let send = |method: &str, path: &str| request(method, path).body(Full::default()).unwrap();
+    ]);
+    assert_eq!(server.get("/ping").send().await.text(), "pong");
+    let send = |method: &str, path: &str| {
+        server.request(h3rs::Method::from_bytes(method.as_bytes()).unwrap(), path)
+    };
+    assert_eq!(send("POST", "/ping").send().await.text(), "posted pong");
+    assert_eq!(send("PUT", "/put").send().await.text(), "put");
+    assert_eq!(send("PATCH", "/patch").send().await.text(), "patch");
+    assert_eq!(send("DELETE", "/delete").send().await.text(), "delete");
     assert_eq!(
-        server.send(send("POST", "/ping")).await.text(),
-        "posted pong"
-    );
-    assert_eq!(server.send(send("PUT", "/put")).await.text(), "put");
-    assert_eq!(server.send(send("PATCH", "/patch")).await.text(), "patch");
-    assert_eq!(
-        server.send(send("DELETE", "/delete")).await.text(),
-        "delete"
-    );
-    assert_eq!(
-        server
-            .send(send("HEAD", "/head-only"))
+        send("HEAD", "/head-only")
+            .send()
             .await
-            .header("x-head"),
+            .header("x-head")
+            .unwrap(),
         "1"
     );
     assert_eq!(
-        server.send(send("OPTIONS", "/opts")).await.header("allow"),
+        send("OPTIONS", "/opts")
+            .send()
+            .await
+            .header("allow")
+            .unwrap(),
         "GET, OPTIONS"
     );
     for method in ["GET", "POST", "DELETE"] {
-        assert_eq!(server.send(send(method, "/anything")).await.text(), method);
+        assert_eq!(send(method, "/anything").send().await.text(), method);
     }
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn routes_groups_can_be_registered_or_mounted() {
     let group = h3rs::routes![ping, ping_post];
-    let server = spawn(
+    let server = TestClient::new(
         H3::new()
             .mount("/v1", group)
             .register(h3rs::routes![anything]),
-    )
-    .await;
-    assert_eq!(server.get("/v1/ping").await.text(), "pong");
-    assert_eq!(server.get("/anything").await.text(), "GET");
-    assert_eq!(server.get("/ping").await.status, 404);
-    server.stop().await;
+    );
+    assert_eq!(server.get("/v1/ping").send().await.text(), "pong");
+    assert_eq!(server.get("/anything").send().await.text(), "GET");
+    assert_eq!(server.get("/ping").send().await.status(), 404);
 }
 
 #[tokio::test]
 async fn group_mod_collects_its_annotated_items() {
     assert_eq!(api::helper(), 1);
-    let server = spawn(H3::new().mount("/api", api::routes())).await;
-    assert_eq!(server.get("/api/version").await.text(), "1.0");
-    assert_eq!(server.get("/api/items/5").await.text(), "item 5");
-    server.stop().await;
+    let server = TestClient::new(H3::new().mount("/api", api::routes()));
+    assert_eq!(server.get("/api/version").send().await.text(), "1.0");
+    assert_eq!(server.get("/api/items/5").send().await.text(), "item 5");
 }
 
 #[tokio::test]

@@ -1,9 +1,8 @@
-//! Routing through a real server: patterns, precedence, backtracking,
+//! Routing, through the server's connection code (in-process, `TestClient`): patterns, precedence, backtracking,
 //! trailing slashes, HEAD, 404, 405, mount.
 
+use h3rs::test::TestClient;
 use h3rs::{H3, H3Event};
-use h3rs_tests::{request, spawn};
-use http_body_util::Full;
 
 fn echo_route(name: &'static str) -> impl Fn(H3Event) -> std::future::Ready<String> + Clone {
     move |event: H3Event| {
@@ -35,7 +34,7 @@ fn app() -> H3 {
 
 #[tokio::test]
 async fn static_param_and_wildcard_routes_match_with_their_params() {
-    let server = spawn(app()).await;
+    let server = TestClient::new(app());
     for (path, expected) in [
         ("/", "root "),
         ("/users", "users "),
@@ -49,108 +48,90 @@ async fn static_param_and_wildcard_routes_match_with_their_params() {
         ("/docs", "docs rest="),
         ("/users/ada%20lovelace", "user id=ada lovelace"),
     ] {
-        let reply = server.get(path).await;
-        assert_eq!(reply.status, 200, "{path}");
+        let reply = server.get(path).send().await;
+        assert_eq!(reply.status(), 200, "{path}");
         assert_eq!(reply.text(), expected, "{path}");
     }
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn static_beats_param_and_failed_branches_backtrack() {
-    let server = spawn(app()).await;
-    assert_eq!(server.get("/users/me").await.text(), "me ");
-    assert_eq!(server.get("/a/b/c").await.text(), "abc ");
+    let server = TestClient::new(app());
+    assert_eq!(server.get("/users/me").send().await.text(), "me ");
+    assert_eq!(server.get("/a/b/c").send().await.text(), "abc ");
     // `/a/b` takes the static branch first, fails at `d`, then backtracks to `:x`.
-    assert_eq!(server.get("/a/b/d").await.text(), "axd x=b");
-    server.stop().await;
+    assert_eq!(server.get("/a/b/d").send().await.text(), "axd x=b");
 }
 
 #[tokio::test]
 async fn a_trailing_slash_matches_the_same_route() {
-    let server = spawn(app()).await;
-    assert_eq!(server.get("/users/").await.text(), "users ");
-    assert_eq!(server.get("/users/42/").await.text(), "user id=42");
-    let slashed = spawn(H3::new().get("/slash/", echo_route("slash"))).await;
-    assert_eq!(slashed.get("/slash").await.text(), "slash ");
-    server.stop().await;
-    slashed.stop().await;
+    let server = TestClient::new(app());
+    assert_eq!(server.get("/users/").send().await.text(), "users ");
+    assert_eq!(server.get("/users/42/").send().await.text(), "user id=42");
+    let slashed = TestClient::new(H3::new().get("/slash/", echo_route("slash")));
+    assert_eq!(slashed.get("/slash").send().await.text(), "slash ");
 }
 
 #[tokio::test]
 async fn unknown_path_is_a_json_404_in_h3_shape() {
-    let server = spawn(app()).await;
-    let reply = server.get("/nope").await;
-    assert_eq!(reply.status, 404);
-    assert_eq!(reply.header("content-type"), "application/json");
+    let server = TestClient::new(app());
+    let reply = server.get("/nope").send().await;
+    assert_eq!(reply.status(), 404);
+    assert_eq!(reply.header("content-type").unwrap(), "application/json");
     assert_eq!(
-        reply.json(),
+        reply.json::<serde_json::Value>(),
         serde_json::json!({
             "status": 404,
             "statusText": "Not Found",
             "message": "Cannot find any route matching [GET] /nope"
         })
     );
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn known_path_with_another_method_is_405_with_allow() {
-    let server = spawn(app()).await;
-    let reply = server
-        .send(request("PUT", "/users").body(Full::default()).unwrap())
-        .await;
-    assert_eq!(reply.status, 405);
-    assert_eq!(reply.header("allow"), "GET, HEAD, POST");
-    assert_eq!(reply.json()["status"], 405);
-    let reply = server
-        .send(request("PATCH", "/users/1").body(Full::default()).unwrap())
-        .await;
-    assert_eq!(reply.header("allow"), "DELETE, GET, HEAD");
-    server.stop().await;
+    let server = TestClient::new(app());
+    let reply = server.request(h3rs::Method::PUT, "/users").send().await;
+    assert_eq!(reply.status(), 405);
+    assert_eq!(reply.header("allow").unwrap(), "GET, HEAD, POST");
+    assert_eq!(reply.json::<serde_json::Value>()["status"], 405);
+    let reply = server.request(h3rs::Method::PATCH, "/users/1").send().await;
+    assert_eq!(reply.header("allow").unwrap(), "DELETE, GET, HEAD");
 }
 
 #[tokio::test]
 async fn other_methods_and_all_reach_their_routes() {
-    let server = spawn(app()).await;
-    let post = server
-        .send(request("POST", "/users").body(Full::default()).unwrap())
-        .await;
+    let server = TestClient::new(app());
+    let post = server.request(h3rs::Method::POST, "/users").send().await;
     assert_eq!(post.text(), "create ");
     let delete = server
-        .send(request("DELETE", "/users/9").body(Full::default()).unwrap())
+        .request(h3rs::Method::DELETE, "/users/9")
+        .send()
         .await;
     assert_eq!(delete.text(), "delete id=9");
     for method in ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] {
         let reply = server
-            .send(request(method, "/any").body(Full::default()).unwrap())
+            .request(h3rs::Method::from_bytes(method.as_bytes()).unwrap(), "/any")
+            .send()
             .await;
         assert_eq!(reply.text(), "any ", "{method}");
     }
-    server.stop().await;
 }
 
 #[tokio::test]
 async fn head_falls_back_to_get_without_a_body() {
-    let server = spawn(app()).await;
-    let reply = server
-        .send(request("HEAD", "/users/42").body(Full::default()).unwrap())
-        .await;
-    assert_eq!(reply.status, 200);
-    assert!(reply.body.is_empty());
-    assert_eq!(reply.header("content-length"), "10"); // "user id=42"
-    let own = spawn(
+    let server = TestClient::new(app());
+    let reply = server.request(h3rs::Method::HEAD, "/users/42").send().await;
+    assert_eq!(reply.status(), 200);
+    assert!(reply.bytes().is_empty());
+    assert_eq!(reply.header("content-length").unwrap(), "10"); // "user id=42"
+    let own = TestClient::new(
         H3::new()
             .get("/x", echo_route("get"))
             .head("/x", |_: H3Event| async { ([("x-head", "own")], "") }),
-    )
-    .await;
-    let reply = own
-        .send(request("HEAD", "/x").body(Full::default()).unwrap())
-        .await;
-    assert_eq!(reply.header("x-head"), "own");
-    server.stop().await;
-    own.stop().await;
+    );
+    let reply = own.request(h3rs::Method::HEAD, "/x").send().await;
+    assert_eq!(reply.header("x-head").unwrap(), "own");
 }
 
 #[tokio::test]
@@ -158,12 +139,11 @@ async fn mount_merges_a_sub_app_under_a_prefix() {
     let api = H3::new()
         .get("/", echo_route("api-root"))
         .get("/items/:id", echo_route("item"));
-    let server = spawn(H3::new().get("/", echo_route("root")).mount("/api", api)).await;
-    assert_eq!(server.get("/api").await.text(), "api-root ");
-    assert_eq!(server.get("/api/items/3").await.text(), "item id=3");
-    assert_eq!(server.get("/").await.text(), "root ");
-    assert_eq!(server.get("/items/3").await.status, 404);
-    server.stop().await;
+    let server = TestClient::new(H3::new().get("/", echo_route("root")).mount("/api", api));
+    assert_eq!(server.get("/api").send().await.text(), "api-root ");
+    assert_eq!(server.get("/api/items/3").send().await.text(), "item id=3");
+    assert_eq!(server.get("/").send().await.text(), "root ");
+    assert_eq!(server.get("/items/3").send().await.status(), 404);
 }
 
 #[tokio::test]
