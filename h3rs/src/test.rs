@@ -32,7 +32,7 @@
 //! h3rs::yielding! {
 //!     #[sse("/events")]
 //!     async fn events(last: LastEventId) {
-//!         let next = last.as_deref().and_then(|id| id.parse().ok()).map_or(1, |n: u32| n + 1);
+//!         let next = last.parse::<u32>().map_or(1, |n| n + 1);
 //!         yield SseEvent::new("tick").id(next.to_string());
 //!     }
 //! }
@@ -72,6 +72,7 @@ use hyper_util::rt::TokioIo;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
+#[cfg(any(feature = "ws", feature = "sse"))]
 use tokio::time::error::Elapsed;
 
 use crate::app::{AppError, H3};
@@ -632,6 +633,7 @@ impl std::fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
+#[cfg(any(feature = "ws", feature = "sse"))]
 async fn refused(response: http::Response<hyper::body::Incoming>) -> Refused {
     match TestResponse::read(response).await {
         Ok(response) => Refused {
