@@ -1,7 +1,10 @@
 //! Shared helpers of the integration tests: a real server on `127.0.0.1:0`
 //! and a real hyper client.
 
+mod process;
 pub mod ws;
+
+pub use process::ExampleProcess;
 
 use std::net::SocketAddr;
 

@@ -1,21 +1,10 @@
 //! The live-page example as a process: the page, topic publishes reaching the stream with
 //! ids, and a reconnect with `Last-Event-ID` catching up on what was missed.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use h3rs_tests::ExampleProcess;
 
-use h3rs_tests::{TestServer, example_binary, free_port, request};
+use h3rs_tests::{TestServer, request};
 use http_body_util::Full;
-
-/// Kills the example when the test ends, however it ends.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 async fn say(server: &TestServer, text: &str) {
     let reply = server.send_body("POST", "/say", "text/plain", text).await;
@@ -24,25 +13,8 @@ async fn say(server: &TestServer, text: &str) {
 
 #[tokio::test]
 async fn the_page_follows_the_topic_and_catches_up_after_a_reconnect() {
-    let port = free_port();
-    let mut child = KillOnDrop(
-        Command::new(example_binary("live"))
-            .env("PORT", port.to_string())
-            .env("HOST", "127.0.0.1")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the example"),
-    );
-    // Its first log line says it listens.
-    let stdout = child.0.stdout.take().unwrap();
-    let mut first_line = String::new();
-    BufReader::new(stdout).read_line(&mut first_line).unwrap();
-    assert!(
-        first_line.contains(&format!("Listening on http://127.0.0.1:{port}")),
-        "{first_line}"
-    );
-    let server = TestServer::at(([127, 0, 0, 1], port).into());
+    let example = ExampleProcess::start("live");
+    let server = TestServer::at(example.addr());
 
     let page = server.get("/").await;
     assert!(page.text().contains("new EventSource(\"/events\")"));

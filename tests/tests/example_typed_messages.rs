@@ -2,27 +2,11 @@
 //! reaching the other peer, malformed JSON closed with 1007 and serde's position, and a binary
 //! frame to the text route closed with 1003, as its documentation says.
 
+use h3rs_tests::ExampleProcess;
 use h3rs_tests::ws::{Client, next};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use futures_util::SinkExt;
-use h3rs_tests::{example_binary, free_port};
 use tokio_tungstenite::tungstenite::Message as Wire;
-
-/// A guard against hangs, not a wait.
-const PATIENCE: Duration = Duration::from_secs(10);
-
-/// Kills the example when the test ends, however it ends.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 async fn next_json(client: &mut Client) -> serde_json::Value {
     match next(client).await {
@@ -40,27 +24,8 @@ async fn close_of(client: &mut Client) -> (u16, String) {
 
 #[tokio::test]
 async fn json_commands_are_parsed_before_the_hook_and_bad_ones_close_the_peer() {
-    let port = free_port();
-    let mut child = KillOnDrop(
-        Command::new(example_binary("typed-messages"))
-            .env("PORT", port.to_string())
-            .env("HOST", "127.0.0.1")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the example"),
-    );
-    // Its log, line by line: the first says it listens, a later one what the error hook saw.
-    let stdout = child.0.stdout.take().unwrap();
-    let (lines, log) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines.send(line);
-        }
-    });
-    let first_line = log.recv_timeout(PATIENCE).expect("a first log line");
-    assert!(first_line.contains("Listening on"), "{first_line}");
-    let url = format!("ws://127.0.0.1:{port}/_ws");
+    let example = ExampleProcess::start("typed-messages");
+    let url = format!("ws://{}/_ws", example.addr());
     let (mut alice, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     let (mut bob, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
 
@@ -93,9 +58,7 @@ async fn json_commands_are_parsed_before_the_hook_and_bad_ones_close_the_peer() 
         )
     );
 
-    let logged = std::iter::from_fn(|| log.recv_timeout(PATIENCE).ok())
-        .find(|line| line.contains("bad message"))
-        .expect("the error hook logs the bad message");
+    let logged = example.log_until("bad message").pop().unwrap();
     assert!(
         logged.contains("position=Some((1, 28))") && logged.contains("EOF while parsing"),
         "{logged}"

@@ -2,14 +2,14 @@
 //! a connection that sends nothing, an overlong URI, more connections than allowed, a flood
 //! of idle connections, and a server that runs out of file descriptors.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use h3rs_tests::ExampleProcess;
+use std::process::Command;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use h3rs::prelude::*;
 use h3rs::ws::WebSocket;
-use h3rs_tests::{example_binary, free_port, raw_exchange, spawn, spawn_with, test_options};
+use h3rs_tests::{raw_exchange, spawn, spawn_with, test_options};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -190,97 +190,13 @@ async fn connections_beyond_the_limit_get_503_and_the_rest_are_served() {
     server.stop().await;
 }
 
-/// The hello example in a process of its own, with the file descriptor limit `nofile`.
-struct Process {
-    child: Child,
-    port: u16,
-    log: std::sync::mpsc::Receiver<String>,
-}
-
-impl Process {
-    fn start(nofile: Option<u64>) -> Process {
-        let port = free_port();
-        let binary = example_binary("hello");
-        let limit = nofile.map_or("ulimit -n \"$(ulimit -Hn)\"".to_owned(), |n| {
-            format!("ulimit -n {n}")
-        });
-        let mut child = Command::new("sh")
-            .args([
-                "-c",
-                &format!("{limit} && exec \"$0\""),
-                binary.to_str().unwrap(),
-            ])
-            .env("PORT", port.to_string())
-            .env("HOST", "127.0.0.1")
-            .env("RUST_LOG", "warn,h3rs=info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the example");
-        let (lines_tx, log) = std::sync::mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if lines_tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let listening = log.recv_timeout(PATIENCE).expect("a first log line");
-        assert!(listening.contains("Listening on"), "{listening}");
-        Process { child, port, log }
-    }
-
-    fn addr(&self) -> std::net::SocketAddr {
-        ([127, 0, 0, 1], self.port).into()
-    }
-
-    /// Log lines until one contains `needle`; all of them.
-    fn log_until(&self, needle: &str) -> Vec<String> {
-        let mut seen = Vec::new();
-        loop {
-            let line = self
-                .log
-                .recv_timeout(PATIENCE)
-                .unwrap_or_else(|_| panic!("no log line with {needle:?} in {seen:#?}"));
-            let done = line.contains(needle);
-            seen.push(line);
-            if done {
-                return seen;
-            }
-        }
-    }
-
-    fn stop(mut self) -> Vec<String> {
-        let killed = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "exit status {status}");
-        self.log.try_iter().collect()
-    }
-}
-
-/// A failing test must not leave the server running: it would hold the test's output open.
-impl Drop for Process {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
 async fn get(addr: std::net::SocketAddr, path: &str) -> h3rs_tests::Reply {
     h3rs_tests::TestServer::at(addr).get(path).await
 }
 
 #[tokio::test]
 async fn running_out_of_descriptors_logs_once_and_recovers() {
-    let server = Process::start(Some(48));
+    let server = ExampleProcess::start_with_nofile("hello", Some(48));
     let mut held = Vec::new();
     // More connections than the server has descriptors for: it accepts until it cannot,
     // the rest wait in the kernel's backlog.
@@ -311,7 +227,7 @@ async fn running_out_of_descriptors_logs_once_and_recovers() {
 
 #[tokio::test]
 async fn ten_thousand_idle_connections_neither_crash_the_server_nor_starve_a_new_client() {
-    let server = Process::start(None);
+    let server = ExampleProcess::start_with_nofile("hello", None);
     // This process holds the clients' descriptors; keep within its own limit.
     let limit: usize = String::from_utf8(
         Command::new("sh")
