@@ -65,7 +65,7 @@ export async function waitForText(page, pageName, pattern, selector = '#log li')
   } catch (error) {
     const shown = await items(page, selector).catch(() => []);
     throw new Error(
-      `page "${pageName}" did not show ${JSON.stringify(String(pattern))} within ${WAIT_MS / 1000} s; ` +
+      `page "${pageName}" did not show ${pattern instanceof RegExp ? pattern : JSON.stringify(pattern)} within ${WAIT_MS / 1000} s; ` +
         `it shows (${selector}):\n${shown.map((item) => `    ${JSON.stringify(item.text)}`).join('\n') || '    (nothing)'}`,
     );
   }
@@ -90,12 +90,13 @@ export async function waitForState(page, pageName, selector, text) {
 }
 
 /**
- * Runs `body({ url, open, step })` against the server at `process.argv[2]`.
+ * Runs `body({ url, open, step })` against the server at `process.argv[2]`; `options` go to
+ * the browser context as Playwright takes them (e.g. `{ ignoreHTTPSErrors: true }`).
  * `open(name)` opens a named page; `step(what)` labels what the test is doing, for the failure
  * message. Returns normally on success; on failure prints the error, the step, every open
  * page's screenshot path and the browser console, and exits 1.
  */
-export async function run(test, body) {
+export async function run(test, body, options = {}) {
   const url = process.argv[2];
   if (!url) {
     console.error(`usage: node ${test}.mjs http://127.0.0.1:PORT`);
@@ -122,6 +123,7 @@ export async function run(test, body) {
       args: FLAGS,
       timeout: WAIT_MS,
       viewport: { width: 800, height: 600 },
+      ...options,
     });
     context.setDefaultTimeout(WAIT_MS);
     context.setDefaultNavigationTimeout(WAIT_MS);
