@@ -29,7 +29,7 @@ const FLAGS = [
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Screenshots go to target/browser/ at the root of the repository. */
-export const OUT_DIR = process.env.H3RS_BROWSER_OUT ?? resolve(here, '../../target/browser');
+export const OUT_DIR = resolve(process.env.H3RS_BROWSER_OUT ?? join(here, '../../target/browser'));
 
 /** Fails the test with a message that says what was expected and what the page showed. */
 export function check(condition, message) {
