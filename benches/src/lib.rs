@@ -1,6 +1,8 @@
 //! Shared pieces of the benchmark binaries: servers in child processes and
 //! their memory.
 
+pub mod load;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
