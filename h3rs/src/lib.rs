@@ -55,6 +55,8 @@ mod accept;
 mod app;
 mod body;
 mod config;
+#[cfg(feature = "ws")]
+mod detach;
 mod error;
 mod event;
 pub mod extract;

@@ -18,6 +18,7 @@ use crate::shutdown::Shutdown;
 use crate::ws::connection::run_connection;
 use crate::ws::handler::offered_protocols;
 use crate::ws::peer::PeerInit;
+use crate::ws::read_ahead::ReadAhead;
 use crate::ws::{Peer, WebSocket, WsOptions};
 
 fn has_token(headers: &http::HeaderMap, name: header::HeaderName, token: &str) -> bool {
@@ -128,8 +129,8 @@ async fn accept<H: WebSocket>(
         response_headers.append(name, value.clone());
     }
     let peer = Peer::new(PeerInit {
-        uri: event.uri().clone(),
-        headers: event.headers().clone(),
+        uri: crate::detach::uri(event.uri()),
+        headers: crate::detach::headers(event.headers()),
         params: event.params().clone(),
         remote_addr: event.remote_addr(),
         protocol: upgrade.protocol,
@@ -143,7 +144,7 @@ async fn accept<H: WebSocket>(
         match on_upgrade.await {
             Ok(upgraded) => {
                 let socket = WebSocketStream::from_raw_socket(
-                    TokioIo::new(upgraded),
+                    ReadAhead::new(TokioIo::new(upgraded)),
                     Role::Server,
                     Some(options.tungstenite_config()),
                 )
