@@ -15,9 +15,10 @@ use tokio_tungstenite::tungstenite::{self, Error as WireError};
 
 use crate::shutdown::Shutdown;
 use crate::ws::peer::{Outgoing, PeerState};
+use crate::ws::read_ahead::ReadAhead;
 use crate::ws::{CloseDetails, Message, Peer, WebSocket, WsError};
 
-type Socket = WebSocketStream<TokioIo<Upgraded>>;
+type Socket = WebSocketStream<ReadAhead<TokioIo<Upgraded>>>;
 
 /// Runs a hook; a panic is logged and closes the peer with 1011.
 async fn guarded(peer: &Peer, hook: &'static str, future: impl Future<Output = ()>) {

@@ -42,6 +42,7 @@ mod message;
 mod options;
 mod peer;
 mod peers;
+mod read_ahead;
 
 pub use error::WsError;
 pub use from_message::{FromMessage, InvalidMessage, reject};

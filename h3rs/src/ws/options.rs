@@ -10,7 +10,9 @@ use crate::pubsub::Overflow;
 ///
 /// Buffer sizes are chosen for many idle connections: tungstenite's default
 /// 128 KiB read buffer costs about 130 KiB of memory per connection and,
-/// measured here, halves echo throughput against 8 KiB. The 8 KiB write
+/// measured here, halves echo throughput against 8 KiB. h3rs reads with a
+/// 1 KiB buffer and reads ahead in bulk only while a socket has more to give
+/// (see [`read_buffer_size`](Self::read_buffer_size)). The 8 KiB write
 /// buffer lets a batch of small queued messages share one write.
 ///
 /// ```
@@ -66,7 +68,7 @@ impl Default for WsOptions {
             slow_consumer: Overflow::Close,
             ping_interval: Some(Duration::from_secs(30)),
             close_timeout: Duration::from_secs(5),
-            read_buffer_size: 8 * 1024,
+            read_buffer_size: 1024,
             write_buffer_size: 8 * 1024,
             allowed_origins: None,
             invalid_messages: InvalidMessages::Close,
@@ -174,10 +176,16 @@ impl WsOptions {
         self
     }
 
-    /// tungstenite's read buffer per connection (default 8 KiB).
+    /// tungstenite's read buffer per connection (default and minimum 1 KiB).
+    ///
+    /// tungstenite keeps this buffer (zero-filled) for the life of the
+    /// connection, so it is resident memory on every idle peer. Bursts and
+    /// large messages don't need a bigger one: when a read fills it, h3rs
+    /// reads ahead in 64 KiB chunks until the socket is drained, then frees
+    /// that memory again.
     ///
     /// ```
-    /// // Few peers sending large messages: a bigger buffer means fewer reads.
+    /// // Few peers, all sending large messages all the time.
     /// let options = h3rs::ws::WsOptions::default().read_buffer_size(64 * 1024);
     /// # let _ = options;
     /// ```
