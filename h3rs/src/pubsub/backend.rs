@@ -26,6 +26,13 @@ impl SubscriberId {
         SubscriberId(NEXT_ID.fetch_add(1, Ordering::Relaxed))
     }
 
+    /// The id that [`get`](SubscriberId::get) gave in this process: a backend that sent it
+    /// elsewhere and received it back (the Redis backend's sender exclusion).
+    #[cfg(feature = "redis")]
+    pub(crate) fn from_raw(id: u64) -> Self {
+        SubscriberId(id)
+    }
+
     /// The id as a number (what a WebSocket peer's `id()` and `Display` show).
     ///
     /// ```
