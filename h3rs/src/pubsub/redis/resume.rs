@@ -9,7 +9,9 @@
 //! 3. it reads the Stream after the client's id (`XREVRANGE key + (id`), which holds
 //!    every entry appended before the read;
 //! 4. it delivers those, then the buffered ones whose ids are past the last one
-//!    delivered (the buffer and the read overlap), and the subscriber goes live.
+//!    delivered (the buffer and the read overlap), and the subscriber goes live, still
+//!    skipping what is not past that id: the subscriber connection may lag behind the
+//!    read, so entries the read returned can still be on their way live.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
@@ -25,12 +27,17 @@ use crate::pubsub::redis::{Shared, closed};
 /// A subscriber between its arrival and the end of its catch-up.
 pub(crate) struct Resuming {
     inner: Arc<dyn Subscriber>,
+    /// Set once nothing is left to skip: deliveries go straight through.
     live: AtomicBool,
     pending: Mutex<Pending>,
 }
 
 struct Pending {
     buffered: Vec<Payload>,
+    /// Whether the catch-up is done.
+    live: bool,
+    /// Once live: the last id delivered by the catch-up, until a later one comes.
+    seen: Option<(u64, u64)>,
     limit: usize,
     /// More came live than the buffer holds: the subscriber is closed at the end, to
     /// resume again rather than miss what was dropped.
@@ -44,6 +51,8 @@ impl Resuming {
             live: AtomicBool::new(false),
             pending: Mutex::new(Pending {
                 buffered: Vec::new(),
+                live: false,
+                seen: None,
                 limit,
                 overflowed: false,
             }),
@@ -81,7 +90,11 @@ impl Resuming {
                 overflowed = true;
             }
         }
-        self.live.store(true, Ordering::Release);
+        pending.seen = last;
+        pending.live = true;
+        if last.is_none() {
+            self.live.store(true, Ordering::Release);
+        }
         drop(pending);
         if overflowed {
             self.inner.overflowed();
@@ -95,7 +108,15 @@ impl Subscriber for Resuming {
             return self.inner.deliver(payload);
         }
         let mut pending = self.lock();
-        if self.live.load(Ordering::Acquire) {
+        if pending.live {
+            if let (Some(id), Some(seen)) = (payload.id().and_then(stream_id), pending.seen)
+                && id <= seen
+            {
+                // Replayed by the catch-up already.
+                return Delivery::Skipped;
+            }
+            // Past the catch-up: from here on, everything is new.
+            self.live.store(true, Ordering::Release);
             drop(pending);
             return self.inner.deliver(payload);
         }
