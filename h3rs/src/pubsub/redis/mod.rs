@@ -72,7 +72,7 @@ use wire::Incoming;
 ///   when Redis cannot be reached. If the connection is lost while serving, the instance
 ///   logs one warning, keeps delivering to its own subscribers (a replayable topic's
 ///   messages then go out without an id and are not kept), reconnects with backoff (20 ms
-///   doubling to 1 s), resubscribes its topics, and logs once when it is back. Delivery
+///   doubling to 250 ms), resubscribes its topics, and logs once when it is back. Delivery
 ///   between instances is **at most once** during an outage: what is published meanwhile
 ///   does not reach the other instances (counted in [`lost`](RedisPubSub::lost)). A
 ///   subscriber never gets a message twice, and one publisher's messages arrive in order.

@@ -18,12 +18,12 @@ pub struct RedisOptions {
 }
 
 impl Default for RedisOptions {
-    /// Prefix `h3rs:`, 65,536 messages queued for Redis, reconnect attempts at most 1 s apart.
+    /// Prefix `h3rs:`, 65,536 messages queued for Redis, reconnect attempts at most 250 ms apart.
     fn default() -> Self {
         RedisOptions {
             prefix: "h3rs:".to_owned(),
             outbox_capacity: 65_536,
-            max_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_millis(250),
         }
     }
 }

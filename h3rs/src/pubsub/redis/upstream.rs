@@ -92,11 +92,20 @@ async fn reconnect(shared: &Shared, client: &redis::Client) -> Result<PubSub, Re
         .map_err(reason)?;
     let mut commands = shared.commands.clone();
     let ping = redis::cmd("PING");
-    tokio::time::timeout(CONNECT_TIMEOUT, ping.query_async::<()>(&mut commands))
-        .await
-        .map_err(|_| reason("timed out pinging"))?
-        .map_err(reason)?;
-    Ok(pubsub)
+    // The connection manager answers the first command after an outage with the error
+    // that ended its last attempt, and reconnects then: a second try meets the new one.
+    let mut tries = 0;
+    loop {
+        let pinged = tokio::time::timeout(CONNECT_TIMEOUT, ping.query_async::<()>(&mut commands))
+            .await
+            .map_err(|_| reason("timed out pinging"))
+            .and_then(|pinged| pinged.map_err(reason));
+        match pinged {
+            Ok(()) => return Ok(pubsub),
+            Err(error) if tries >= 2 => return Err(error),
+            Err(_) => tries += 1,
+        }
+    }
 }
 
 /// Subscribes to the topics in use and delivers what comes, until the connection is lost
