@@ -126,3 +126,34 @@ impl Drop for RedisServer {
         self.kill();
     }
 }
+
+/// Waits until `channel` has `count` subscribed connections: how a test learns that
+/// another process subscribed (nothing else crosses the process boundary).
+pub async fn wait_numsub(
+    connection: &mut redis::aio::MultiplexedConnection,
+    channel: &str,
+    count: u64,
+) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = numsub(connection, channel).await;
+        if now == count {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{channel} has {now} subscribers, not {count}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Builds `examples/chat-cluster.rs` with the `redis` feature it requires.
+pub fn build_chat_cluster() {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "-p", "h3rs-examples", "--features", "redis"])
+        .args(["--example", "chat-cluster"])
+        .status()
+        .expect("cargo build");
+    assert!(status.success(), "building example chat-cluster");
+}
