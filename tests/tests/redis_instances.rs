@@ -88,6 +88,7 @@ async fn websocket_peers_on_two_instances_are_one_room_and_the_sender_is_skipped
     carol.send(Wire::text("marker")).await.unwrap();
     assert_eq!(next_text(&mut alice).await, "marker");
     assert_eq!(next_text(&mut bob).await, "marker");
+    drop((alice, bob, carol));
     server_a.stop().await;
     server_b.stop().await;
 }
@@ -109,6 +110,8 @@ async fn an_event_stream_hears_the_other_instances_websocket_peers_and_app() {
     let events = sse_events(stream.text());
     let data: Vec<&str> = events.iter().map(|(_, data)| data.as_str()).collect();
     assert_eq!(data, ["from a peer on A", "from the app on A"]);
+    drop(peer);
+    stream.disconnect();
     server_a.stop().await;
     server_b.stop().await;
 }

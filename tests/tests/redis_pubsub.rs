@@ -201,6 +201,35 @@ async fn ten_thousand_messages_arrive_once_and_in_order_on_the_other_instance() 
     assert!(hub_b.replay_len("logged") >= N);
 }
 
+#[tokio::test]
+async fn on_a_replayable_topic_the_sender_is_skipped_and_ids_agree_everywhere() {
+    let (_, a, b) = two("replay-sender").await;
+    let (hub_a, hub_b) = (Hub::with_backend(a.clone()), Hub::with_backend(b.clone()));
+    hub_a.replay("log", ReplayPolicy::last(100));
+    hub_b.replay("log", ReplayPolicy::last(100));
+    let sender = hub_a.subscriber_id();
+    let (feed, mut sender_got) = recorder();
+    let _sender = hub_a.subscribe_as(sender, "log", feed, None).unwrap();
+    let mut here = hub_a.subscription("log", 8);
+    let mut there = hub_b.subscription("log", 8);
+    a.synced().await;
+    b.synced().await;
+    // Delivered after Redis numbered it: the count is who will get it here.
+    assert_eq!(hub_a.publish_from(sender, "log", "mine"), 1);
+    hub_b.publish("log", "theirs");
+    let (mine_here, mine_there) = (next(&mut here).await, next(&mut there).await);
+    assert_eq!(
+        (mine_here.text(), mine_there.text()),
+        ("mine".into(), "mine".into())
+    );
+    assert_eq!(mine_here.id(), mine_there.id());
+    assert!(mine_here.id().is_some());
+    assert_eq!(next(&mut here).await.text(), "theirs");
+    assert_eq!(next(&mut there).await.text(), "theirs");
+    assert_eq!(sender_got.recv().await.unwrap(), "theirs", "not its own");
+    assert_eq!(hub_a.replay_len("log"), 2);
+}
+
 fn stream_id(id: &str) -> (u64, u64) {
     let (ms, seq) = id.split_once('-').expect("a Stream id");
     (ms.parse().unwrap(), seq.parse().unwrap())
