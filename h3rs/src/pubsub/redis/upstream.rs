@@ -16,6 +16,10 @@ use crate::pubsub::redis::{Shared, closed};
 /// The first wait between two attempts; it doubles up to the options' maximum.
 const FIRST_BACKOFF: Duration = Duration::from_millis(20);
 
+/// How often an idle subscriber connection checks that Redis still answers: a peer that
+/// vanished without closing the connection (a network partition) is noticed this late.
+const HEARTBEAT: Duration = Duration::from_secs(5);
+
 /// How long one connection attempt may take.
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -121,6 +125,8 @@ async fn serve(shared: &Shared, pubsub: PubSub, closing: &mut watch::Receiver<bo
     let mut health = shared.health.watch();
     shared.health.up(subscribed.len());
     health.mark_unchanged();
+    let mut heartbeat =
+        tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     loop {
         tokio::select! {
             _ = closed(closing) => return Ended::Closed,
@@ -134,6 +140,12 @@ async fn serve(shared: &Shared, pubsub: PubSub, closing: &mut watch::Receiver<bo
                 }
                 if let Err(error) = reconcile(shared, &mut sink, &mut subscribed).await {
                     return Ended::Lost(error);
+                }
+            }
+            _ = heartbeat.tick() => {
+                let pong = tokio::time::timeout(CONNECT_TIMEOUT, sink.ping::<redis::Value>()).await;
+                if !matches!(pong, Ok(Ok(_))) {
+                    return Ended::Lost(reason("Redis stopped answering"));
                 }
             }
             _ = health.changed() => {
