@@ -77,10 +77,13 @@ use wire::Incoming;
 ///   does not reach the other instances (counted in [`lost`](RedisPubSub::lost)). A
 ///   subscriber never gets a message twice, and one publisher's messages arrive in order.
 ///
-/// `publish` returns how many local subscribers it reached; on a replayable topic, how many
-/// local subscribers will get it (it is delivered after the round trip). `replay_len` is
-/// the Stream's length as this instance last saw it (`MAXLEN ~` may keep a few more than
-/// the policy's number).
+/// `publish` returns how many local subscribers it reached; on a replayable topic, an
+/// estimate of how many will get it (its local subscribers, less the sender): it is
+/// delivered after the round trip. `replay_len` is the Stream's length as this instance
+/// last saw it (`MAXLEN ~` may keep a few more than the policy's number). A policy's idle
+/// time becomes the Stream's expiry, renewed by each publish. One Redis server (or a
+/// primary behind Sentinel) is supported, not Redis Cluster: the script touches a Stream
+/// and a channel that Cluster would want in one slot.
 ///
 /// Cloning gives another handle on the same backend: keep one to call
 /// [`synced`](RedisPubSub::synced) or [`instance_id`](RedisPubSub::instance_id) after
