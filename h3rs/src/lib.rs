@@ -33,7 +33,7 @@
 //!
 //! ## Cargo features
 //!
-//! All but `test-client` on by default; an app that needs less compiles less
+//! All but `test-client` and `redis` on by default; an app that needs less compiles less
 //! (`default-features = false, features = ["macros"]`, say).
 //!
 //! | feature | what it brings |
@@ -42,6 +42,7 @@
 //! | `ws` | WebSockets: [`H3::websocket`], `ws::Peer`, `ws::Message` (tokio-tungstenite) |
 //! | `sse` | server-sent events: `sse::Sse`, `sse::EventStream`, `sse::SseEvent`, topic replay |
 //! | `test-client` | off by default: [`test::TestClient`], which drives an app in-process over HTTP, WebSocket and SSE (hyper's client) |
+//! | `redis` | off by default: `pubsub::RedisPubSub`, topics and replay logs shared by every server instance through Redis (the `redis` crate) |
 //! | `logging` | the `tracing` subscriber that [`run`] (and so `serve!`) installs (tracing-subscriber); without it, install your own |
 //!
 //! Routing, extractors, middleware, the server and topic pub/sub ([`pubsub`]) are always there.

@@ -2,6 +2,8 @@
 //! and a real hyper client.
 
 mod process;
+#[cfg(feature = "redis")]
+pub mod redis_server;
 pub mod ws;
 
 pub use process::ExampleProcess;

@@ -26,6 +26,13 @@ impl SubscriberId {
         SubscriberId(NEXT_ID.fetch_add(1, Ordering::Relaxed))
     }
 
+    /// The id that [`get`](SubscriberId::get) gave in this process: a backend that sent it
+    /// elsewhere and received it back (the Redis backend's sender exclusion).
+    #[cfg(feature = "redis")]
+    pub(crate) fn from_raw(id: u64) -> Self {
+        SubscriberId(id)
+    }
+
     /// The id as a number (what a WebSocket peer's `id()` and `Display` show).
     ///
     /// ```
@@ -121,6 +128,11 @@ pub trait Subscriber: Send + Sync + 'static {
 /// - a topic under a [`ReplayPolicy`] keeps a log; the backend gives each payload its id
 ///   ([`Payload::with_id`]) and, on `subscribe` with `after`, sends the subscriber what it
 ///   kept after that id, then the live payloads, each once, in order.
+///
+/// The trait is synchronous so that the in-memory hot path pays for no future. A backend
+/// that talks to a network does that in tasks of its own: `RedisPubSub` (feature `redis`)
+/// spawns them on the runtime it was connected on, delivers locally before returning, and
+/// runs a resuming subscriber's catch-up in the background while it buffers live payloads.
 pub trait PubSub: Send + Sync + 'static {
     /// Delivers `payload` to every subscriber of `topic` but `origin`; returns how many
     /// local subscribers accepted it. A replay log is not a subscriber and is not counted.

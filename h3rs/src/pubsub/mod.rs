@@ -9,6 +9,8 @@
 //! - [`Overflow`]: what a subscriber's bounded queue does when it is full.
 //! - [`ReplayPolicy`]: the last payloads of the topics matching a pattern, with ids, for
 //!   subscribers that resume (`Last-Event-ID`).
+//! - [`RedisPubSub`] (feature `redis`): topics and replay logs shared by every server
+//!   instance through Redis.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -27,6 +29,8 @@ mod hub;
 mod memory;
 mod payload;
 pub(crate) mod queue;
+#[cfg(feature = "redis")]
+mod redis;
 mod replay;
 mod subscription;
 
@@ -35,6 +39,8 @@ pub use hub::{Hub, SubscriptionGuard};
 pub use memory::MemoryPubSub;
 pub use payload::Payload;
 pub use queue::Overflow;
+#[cfg(feature = "redis")]
+pub use redis::{ConnectError, RedisOptions, RedisPubSub};
 pub use replay::ReplayPolicy;
 pub use subscription::Subscription;
 
