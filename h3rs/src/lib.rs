@@ -79,6 +79,7 @@ pub mod sse;
 #[cfg(feature = "test-client")]
 pub mod test;
 mod upgrade;
+mod wake_gate;
 #[cfg(feature = "ws")]
 pub mod ws;
 

@@ -76,15 +76,18 @@ pub trait IntoResponse {
     fn into_response(self) -> Response;
 }
 
-fn with_content_type(body: Body, content_type: &'static str) -> Response {
+fn with_content_type(body: Body, content_type: HeaderValue) -> Response {
     let mut res = Response::new(body);
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res.headers_mut().insert(header::CONTENT_TYPE, content_type);
     res
 }
 
-const TEXT: &str = "text/plain; charset=utf-8";
-const OCTETS: &str = "application/octet-stream";
+// Constants, so that each value is checked once at compile time rather than on
+// every response.
+const TEXT: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
+const OCTETS: HeaderValue = HeaderValue::from_static("application/octet-stream");
+const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 impl IntoResponse for Response {
     fn into_response(self) -> Response {
@@ -234,7 +237,7 @@ pub struct Html<T>(
 
 impl<T: Into<Body>> IntoResponse for Html<T> {
     fn into_response(self) -> Response {
-        with_content_type(self.0.into(), "text/html; charset=utf-8")
+        with_content_type(self.0.into(), HTML)
     }
 }
 
@@ -262,7 +265,7 @@ pub struct Json<T>(
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         match serde_json::to_vec(&self.0) {
-            Ok(bytes) => with_content_type(bytes.into(), "application/json"),
+            Ok(bytes) => with_content_type(bytes.into(), JSON),
             Err(e) => HttpError::internal(e).into_response(),
         }
     }

@@ -21,6 +21,7 @@ use crate::accept::AcceptErrors;
 use crate::error::HttpError;
 use crate::idle::{Activity, TrackedBody, Watched};
 use crate::response::IntoResponse;
+use crate::wake_gate::OnWake;
 
 use crate::app::H3;
 use crate::body::Body;
@@ -68,7 +69,7 @@ impl Default for ServeOptions {
             port: 3000,
             header_read_timeout: Duration::from_secs(10),
             max_header_size: 16 * 1024,
-            max_headers: 100,
+            max_headers: HYPER_MAX_HEADERS,
             grace_period: Duration::from_secs(10),
             body_limit: None,
             handle_signals: true,
@@ -374,6 +375,9 @@ async fn refuse<IO: AsyncRead + AsyncWrite + Unpin>(mut stream: IO) {
     let _ = tokio::time::timeout(Duration::from_secs(1), answered).await;
 }
 
+/// hyper's own limit on request headers.
+const HYPER_MAX_HEADERS: usize = 100;
+
 fn connection_builder(options: &ServeOptions) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -381,8 +385,13 @@ fn connection_builder(options: &ServeOptions) -> auto::Builder<TokioExecutor> {
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
         .max_buf_size(options.max_header_size)
-        .max_headers(options.max_headers)
         .keep_alive(true);
+    // hyper parses up to 100 headers in a stack array; any explicit limit, even 100,
+    // makes it allocate and zero a 100-entry array twice per request (measured with
+    // callgrind: a fifth of the instructions of a plaintext request).
+    if options.max_headers != HYPER_MAX_HEADERS {
+        builder.http1().max_headers(options.max_headers);
+    }
     builder
         .http2()
         .timer(TokioTimer::new())
@@ -476,13 +485,17 @@ impl Connection {
         });
         let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
         tokio::pin!(connection);
+        // Every request wakes this task; only the connection has news each time.
+        let triggered = OnWake::new(async move { shutdown.triggered().await });
+        let idle = OnWake::new(activity.idle(idle_timeout));
         let result = tokio::select! {
+            biased;
             result = connection.as_mut() => result,
-            () = shutdown.triggered() => {
+            () = triggered => {
                 connection.as_mut().graceful_shutdown();
                 connection.await
             }
-            () = activity.idle(idle_timeout) => {
+            () = idle => {
                 tracing::debug!("closing an idle connection");
                 connection.as_mut().graceful_shutdown();
                 connection.await

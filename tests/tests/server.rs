@@ -98,6 +98,24 @@ async fn oversized_request_heads_are_431() {
 }
 
 #[tokio::test]
+async fn the_default_header_count_limit_is_100() {
+    // h3rs leaves hyper's own limit in place by default (no allocation per request).
+    let server = spawn_with(app(), test_options()).await;
+    let head = |count: usize| {
+        let mut head = String::from("GET /hello HTTP/1.1\r\nHost: x\r\n");
+        for i in 1..count {
+            head.push_str(&format!("X-H{i}: v\r\n"));
+        }
+        head + "\r\n"
+    };
+    let out = raw_exchange(server.addr, head(100).as_bytes(), Some("hello")).await;
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    let out = raw_exchange(server.addr, head(101).as_bytes(), Some("\r\n\r\n")).await;
+    assert!(out.starts_with("HTTP/1.1 431"), "{out}");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_slow_request_head_is_cut_off_by_the_header_timeout() {
     let server = spawn_with(
         app(),
