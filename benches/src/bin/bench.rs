@@ -262,10 +262,7 @@ fn fmt(value: f64) -> String {
     }
 }
 
-fn report(
-    results: &Results,
-    options: &Options,
-) -> String {
+fn report(results: &Results, options: &Options) -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "{} round(s) of {} s, peers with WS_READ_BUF={}; median [min-max]\n\n",
