@@ -9,11 +9,13 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
+use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{self, Error as WireError};
 
 use crate::shutdown::Shutdown;
+use crate::wake_gate::OnWake;
 use crate::ws::peer::{Outgoing, PeerState};
 use crate::ws::read_ahead::ReadAhead;
 use crate::ws::{CloseDetails, Message, Peer, WebSocket, WsError};
@@ -67,22 +69,24 @@ async fn read_loop<H: WebSocket>(
     shutdown: Option<Shutdown>,
 ) -> (CloseDetails, Option<Instant>) {
     let options = peer.options().clone();
-    let mut state = peer.state();
     // The code we closed with wins over the client's echo of it.
     let mut ours: Option<CloseDetails> = None;
     let mut theirs: Option<CloseDetails> = None;
     let mut close_deadline: Option<Instant> = None;
     let mut shutting_down = false;
     let ping_every = options.ping_interval;
-    let mut next_ping = ping_every.map(|every| Instant::now() + every);
     let mut awaiting_pong = false;
-    let shutdown_signal = async {
+    // Every frame wakes this loop; the other branches are made once (again only after
+    // they fire) and polled only when their own waker fired, not once per frame.
+    let mut state_change = OnWake::new(next_state(peer.state()));
+    let mut shutdown_signal = OnWake::new(async move {
         match &shutdown {
             Some(shutdown) => shutdown.triggered().await,
             None => std::future::pending().await,
         }
-    };
-    tokio::pin!(shutdown_signal);
+    });
+    let mut ping = ping_every.map(|every| OnWake::new(sleep_until(Instant::now() + every)));
+    let mut close_timer: Option<OnWake<tokio::time::Sleep>> = None;
 
     loop {
         tokio::select! {
@@ -126,15 +130,17 @@ async fn read_loop<H: WebSocket>(
                     }
                 }
             }
-            changed = state.changed() => {
-                if changed.is_err() {
-                    break;
-                }
-                let now = *state.borrow_and_update();
+            (changed, state) = &mut state_change => {
+                let Some(now) = changed else { break };
+                state_change = OnWake::new(next_state(state));
                 match now {
                     PeerState::Open => {}
                     PeerState::Closing => {
-                        close_deadline.get_or_insert(Instant::now() + options.close_timeout);
+                        if close_deadline.is_none() {
+                            let deadline = Instant::now() + options.close_timeout;
+                            close_deadline = Some(deadline);
+                            close_timer = Some(OnWake::new(sleep_until(deadline)));
+                        }
                     }
                     PeerState::Terminated => break,
                 }
@@ -144,18 +150,18 @@ async fn read_loop<H: WebSocket>(
                 ours.get_or_insert_with(|| CloseDetails::new(1001, "Server shutting down"));
                 peer.close(1001, "Server shutting down");
             }
-            () = sleep_until(close_deadline.unwrap_or_else(Instant::now)), if close_deadline.is_some() => {
+            () = async { close_timer.as_mut().expect("guarded").await }, if close_timer.is_some() => {
                 tracing::debug!(peer = peer.id(), "close handshake timed out");
                 break;
             }
-            () = sleep_until(next_ping.unwrap_or_else(Instant::now)), if next_ping.is_some() => {
+            () = async { ping.as_mut().expect("guarded").await }, if ping.is_some() => {
                 if awaiting_pong {
                     tracing::debug!(peer = peer.id(), "no answer to ping; dropping the peer");
                     ours.get_or_insert_with(|| CloseDetails::new(1006, "Ping timeout"));
                     break;
                 }
                 awaiting_pong = peer.send_ping();
-                next_ping = ping_every.map(|every| Instant::now() + every);
+                ping = ping_every.map(|every| OnWake::new(sleep_until(Instant::now() + every)));
             }
         }
         // A close we started (peer.close, a slow consumer, a panic) decides the code.
@@ -164,6 +170,17 @@ async fn read_loop<H: WebSocket>(
         }
     }
     (ours.or(theirs).unwrap_or_else(CloseDetails::abnormal), None)
+}
+
+/// The next state of the peer (None once the peer is gone), with the receiver back.
+async fn next_state(
+    mut state: watch::Receiver<PeerState>,
+) -> (Option<PeerState>, watch::Receiver<PeerState>) {
+    let changed = match state.changed().await {
+        Ok(()) => Some(*state.borrow_and_update()),
+        Err(_) => None,
+    };
+    (changed, state)
 }
 
 async fn write_loop<H: WebSocket>(
