@@ -42,7 +42,8 @@ macro_rules! routes {
 /// A `main` that serves an app on `HOST`/`PORT` until Ctrl-C or SIGTERM: `serve!(a, b)` is
 /// `fn main() -> ExitCode { h3rs::run(async { H3::new().register(a).register(b) }) }`.
 ///
-/// The items are evaluated inside an async block, so they may `.await`.
+/// The items are evaluated inside an async block, so they may `.await`. An item may be a whole
+/// app, with [layers](crate::H3::layer): `serve!(app)` serves it as it is.
 ///
 /// ```no_run
 /// use h3rs::prelude::*;

@@ -511,7 +511,7 @@ impl Connection {
             return refusal.into_response();
         }
         self.app
-            .serve_request(request.map(Body::from), Some(self.info.clone()))
+            .serve(request.map(Body::from), Some(self.info.clone()))
             .await
     }
 
