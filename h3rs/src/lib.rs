@@ -69,6 +69,7 @@ mod middleware;
 mod path_scope;
 pub mod pubsub;
 mod register;
+mod request_log;
 mod requirements;
 mod response;
 mod router;
