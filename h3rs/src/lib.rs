@@ -43,6 +43,7 @@
 //! | `sse` | server-sent events: `sse::Sse`, `sse::EventStream`, `sse::SseEvent`, topic replay |
 //! | `test-client` | off by default: [`test::TestClient`], which drives an app in-process over HTTP, WebSocket and SSE (hyper's client) |
 //! | `redis` | off by default: `pubsub::RedisPubSub`, topics and replay logs shared by every server instance through Redis (the `redis` crate) |
+//! | `typed-header` | off by default: [`TypedHeader`], headers parsed by the `headers` crate (re-exported as [`headers`]) |
 //! | `logging` | the `tracing` subscriber that [`run`] (and so `serve!`) installs (tracing-subscriber); without it, install your own |
 //!
 //! Routing, extractors, middleware, the server and topic pub/sub ([`pubsub`]) are always there.
@@ -81,6 +82,8 @@ mod shutdown;
 pub mod sse;
 #[cfg(feature = "test-client")]
 pub mod test;
+#[cfg(feature = "typed-header")]
+mod typed_header;
 mod upgrade;
 mod wake_gate;
 #[cfg(feature = "ws")]
@@ -101,6 +104,12 @@ pub use router::{Params, PatternError};
 pub use run::run;
 pub use server::{ServeOptions, Server, serve, serve_with};
 pub use shutdown::{Shutdown, ShutdownGuard};
+#[cfg(feature = "typed-header")]
+pub use typed_header::TypedHeader;
+
+/// The `headers` crate, whose types [`TypedHeader`] parses (feature `typed-header`).
+#[cfg(feature = "typed-header")]
+pub use headers;
 
 pub use bytes::Bytes;
 pub use http::{self, HeaderMap, Method, StatusCode, Uri, header};
