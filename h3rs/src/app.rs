@@ -103,6 +103,10 @@ impl<F: ?Sized> Hook<F> {
 struct Route {
     handler: Arc<dyn Handler>,
     mounted: Option<Mounted>,
+    /// The layers of the apps it was mounted through, innermost first; `handler` is already
+    /// under them. The router's 405 and 426 for its path go through them too (a CORS
+    /// preflight on a group's route reaches the group's CORS layer).
+    layers: Arc<[LayerFn]>,
 }
 
 /// A registered route, kept to list routes, mount them elsewhere and check them.
@@ -312,6 +316,7 @@ impl H3 {
         let route = Route {
             handler,
             mounted: None,
+            layers: Arc::new([]),
         };
         self.insert(Slot::from(method), path, Arc::new(route))
     }
@@ -398,6 +403,7 @@ impl H3 {
         let route = Route {
             handler,
             mounted: None,
+            layers: Arc::new([]),
         };
         self.insert(Slot::Upgrade, path, Arc::new(route))
     }
@@ -462,7 +468,8 @@ impl H3 {
     ///   (a [`TopicReplay`](crate::sse::TopicReplay), say) move to this one, and its hub
     ///   handles publish here from then on.
     /// - Its [layers](H3::layer) wrap each of its routes, after routing and this app's
-    ///   middleware: they see the requests of its routes only (a request meets the router once).
+    ///   middleware, and the router's 405 and 426 on their paths: they see the requests of
+    ///   its routes only (a request meets the router once).
     ///
     /// ```
     /// use h3rs::{H3, H3Event};
@@ -482,9 +489,21 @@ impl H3 {
                 .flat_map(|mounted| mounted.iter().cloned())
                 .chain(std::iter::once(config.clone()))
                 .collect();
+            let layers: Arc<[LayerFn]> = if other.layers.is_empty() {
+                record.route.layers.clone()
+            } else {
+                record
+                    .route
+                    .layers
+                    .iter()
+                    .chain(&other.layers)
+                    .cloned()
+                    .collect()
+            };
             let route = Route {
                 handler: layer::wrap_handler(record.route.handler.clone(), &other.layers),
                 mounted: Some(mounted.into()),
+                layers,
             };
             let pattern = join_pattern(prefix, &record.pattern);
             self = self.insert(record.slot.clone(), &pattern, Arc::new(route));
@@ -529,7 +548,9 @@ impl H3 {
     ///   [`H3::handle`], or as a tower `Service`), the layers wrap the whole app: every
     ///   request meets them, 404s included, before hooks, middleware and routing.
     /// - [Mounted](H3::mount) on another app, they wrap each of this app's routes, after
-    ///   routing: they do not see the other app's routes.
+    ///   routing, and the router's 405 and 426 on those routes' paths (so a mounted app's
+    ///   `CorsLayer` answers the preflights of its routes): they do not see the other app's
+    ///   routes, nor its 404s.
     /// - Each call wraps what is there: `.layer(a).layer(b)` runs `b` first. Where a layer
     ///   is added among the routes does not matter: it wraps all of them.
     ///
@@ -898,14 +919,35 @@ impl App {
                 Endpoint::Handler(value.handler.clone())
             }
             RouteMatch::MethodNotAllowed { allow } => {
-                Endpoint::Error(method_not_allowed(event, &allow))
+                let err = method_not_allowed(event, &allow);
+                self.refusal(event.path(), &allow, err)
             }
-            RouteMatch::UpgradeRequired => Endpoint::Error(upgrade_required()),
+            RouteMatch::UpgradeRequired => self.refusal(event.path(), &[], upgrade_required()),
             RouteMatch::NotFound => Endpoint::Error(HttpError::not_found(format!(
                 "Cannot find any route matching [{}] {}",
                 event.method(),
                 event.path()
             ))),
+        }
+    }
+}
+
+impl App {
+    /// The router's refusal of a path it knows (405, 426), under the layers of a route of
+    /// that path when it was mounted with some: a mounted app's layers see its paths' 405s.
+    fn refusal(&self, path: &str, allow: &[Method], err: HttpError) -> Endpoint {
+        // A second lookup, on this path only: the router's answer had no route to give.
+        let near = std::iter::once((&Method::GET, true))
+            .chain(allow.iter().map(|method| (method, false)))
+            .find_map(
+                |(method, upgrade)| match self.router.find_request(method, path, upgrade) {
+                    RouteMatch::Found { value, .. } => Some(value),
+                    _ => None,
+                },
+            );
+        match near.filter(|route| !route.layers.is_empty()) {
+            Some(route) => Endpoint::Handler(layer::refusal(err, &route.layers)),
+            None => Endpoint::Error(err),
         }
     }
 }

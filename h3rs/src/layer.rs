@@ -198,6 +198,24 @@ impl Handler for LayeredHandler {
     }
 }
 
+/// An error answer, as a handler, to put under a mounted app's layers: made for one request.
+struct Refusal(std::sync::Mutex<Option<HttpError>>);
+
+impl Handler for Refusal {
+    fn call(&self, _: H3Event) -> BoxFuture<'static, Response> {
+        let taken = self.0.lock().map(|mut err| err.take()).ok().flatten();
+        let err = taken.unwrap_or_else(|| HttpError::internal("Internal Server Error"));
+        let response = err.into_response();
+        Box::pin(async move { response })
+    }
+}
+
+/// `err` under `layers` (innermost first), for the router's 405 or 426 on a path of a
+/// mounted app that has layers.
+pub(crate) fn refusal(err: HttpError, layers: &[LayerFn]) -> Arc<dyn Handler> {
+    wrap_handler(Arc::new(Refusal(std::sync::Mutex::new(Some(err)))), layers)
+}
+
 /// `handler` under `layers`; `handler` itself when there are none.
 pub(crate) fn wrap_handler(handler: Arc<dyn Handler>, layers: &[LayerFn]) -> Arc<dyn Handler> {
     if layers.is_empty() {

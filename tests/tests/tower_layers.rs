@@ -108,6 +108,7 @@ async fn an_app_is_a_tower_service_that_hyper_serves_directly_with_upgrades() {
     let mut ws = connect(&server, "/ws").await;
     ws.send(Wire::text("through hyper")).await.unwrap();
     assert_eq!(next_text(&mut ws).await, "through hyper");
+    drop(ws);
     accept.abort();
 }
 
@@ -163,6 +164,7 @@ async fn set_response_header_applies_to_http_404_sse_and_the_101() {
     assert_eq!(response.headers()["x-layer"], "global");
     ws.send(Wire::text("hi")).await.unwrap();
     assert_eq!(next_text(&mut ws).await, "hi");
+    drop(ws);
     server.stop().await;
 }
 
@@ -262,6 +264,7 @@ async fn a_timeout_answers_a_slow_handler_but_cuts_no_stream_and_no_websocket() 
     ws.send(Wire::text("still open")).await.unwrap();
     assert_eq!(next_text(&mut ws).await, "still open");
     stream.close();
+    drop(ws);
     server.stop().await;
 }
 
@@ -304,6 +307,7 @@ async fn trace_layer_sees_http_sse_and_websocket_requests() {
     // One response head each: the page, the stream's 200, the 101.
     assert_eq!(responses.load(Ordering::SeqCst), 3);
     stream.close();
+    drop(ws);
     server.stop().await;
 }
 
@@ -381,6 +385,40 @@ async fn a_groups_layers_wrap_its_routes_only() {
 }
 
 #[tokio::test]
+async fn a_groups_cors_layer_answers_the_preflight_of_its_routes() {
+    let api = H3::new()
+        .register(echo_body)
+        .register(Echo)
+        .layer(CorsLayer::permissive());
+    let app = H3::new().register(body_length).mount("/api", api);
+    let client = TestClient::new(app);
+    let preflight = |path: &str| {
+        client
+            .options(path)
+            .header("origin", "https://example.com")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    // `/api/echo` has no OPTIONS route: the router's 405 goes through the group's layers.
+    let res = preflight("/api/echo").await;
+    assert_eq!(res.status(), 200, "{}", res.text());
+    assert_eq!(res.header("access-control-allow-origin"), Some("*"));
+    // A WebSocket-only path: a plain GET's 426 goes through them too.
+    let res = client
+        .get("/api/ws")
+        .header("origin", "https://example.com")
+        .send()
+        .await;
+    assert_eq!(res.status(), 426);
+    assert_eq!(res.header("access-control-allow-origin"), Some("*"));
+    // The parent's own route: a 405 without CORS headers.
+    let res = preflight("/big").await;
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.header("access-control-allow-origin"), None);
+}
+
+#[tokio::test]
 async fn a_groups_layers_wrap_its_websocket_and_sse_routes() {
     let (streams, mut pushed) = mpsc::unbounded_channel();
     let live = H3::new()
@@ -414,6 +452,7 @@ async fn a_groups_layers_wrap_its_websocket_and_sse_routes() {
     events.read_until("data: two\n\n").await;
     stream.close();
     assert_eq!(server.get("/").await.headers.get("x-layer"), None);
+    drop(ws);
     server.stop().await;
 }
 
@@ -454,4 +493,37 @@ async fn a_layer_error_is_a_500() {
     let app = hello().layer(tower_layer::layer_fn(Failing));
     let client = TestClient::new(app);
     assert_eq!(client.get("/").send().await.status(), 500);
+}
+
+#[tokio::test]
+async fn the_readme_example_builds_and_serves() {
+    // The README's "Tower layers" example, as written there.
+    let api = H3::new()
+        .get("/rooms", |_: H3Event| async { "[]" })
+        .layer(CorsLayer::permissive()); // only the routes of `api`
+
+    let app = H3::new()
+        .get("/", |_: H3Event| async { "home" })
+        .mount("/api", api)
+        .layer(CompressionLayer::new()) // everything, 404s included
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(10),
+        ));
+
+    let client = TestClient::new(app);
+    let rooms = client
+        .get("/api/rooms")
+        .header("origin", "https://a.example")
+        .send()
+        .await;
+    assert_eq!(rooms.text(), "[]");
+    assert_eq!(rooms.header("access-control-allow-origin"), Some("*"));
+    let home = client
+        .get("/")
+        .header("origin", "https://a.example")
+        .send()
+        .await;
+    assert_eq!(home.text(), "home");
+    assert_eq!(home.header("access-control-allow-origin"), None);
 }
