@@ -534,9 +534,11 @@ impl H3 {
         if !self.app.is_blank() {
             return self.mount("/", other);
         }
-        other.app.hub.absorb(&self.app.hub);
+        // As `mount` does: this app's hub (and its backend) and peer registry serve both;
+        // `other`'s act as them from now on.
+        self.app.hub.absorb(&other.app.hub);
         #[cfg(feature = "ws")]
-        other.app.peers.absorb(&self.app.peers);
+        self.app.peers.absorb(&other.app.peers);
         other
     }
 
