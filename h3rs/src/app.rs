@@ -2,7 +2,7 @@
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use futures_util::FutureExt;
 use http::header::{ALLOW, CONTENT_LENGTH, HeaderValue};
@@ -14,6 +14,7 @@ use crate::config::{Config, Mounted, Scope};
 use crate::error::{HttpError, RenderedError};
 use crate::event::{Connection, H3Event};
 use crate::handler::Handler;
+use crate::layer::{self, InnerService, LayerFn, LayeredService};
 use crate::middleware::{Endpoint, Middleware, MiddlewareEntry, Next};
 use crate::path_scope::PathScope;
 use crate::pubsub::{Hub, Payload, PubSub};
@@ -102,6 +103,10 @@ impl<F: ?Sized> Hook<F> {
 struct Route {
     handler: Arc<dyn Handler>,
     mounted: Option<Mounted>,
+    /// The layers of the apps it was mounted through, innermost first; `handler` is already
+    /// under them. The router's 405 and 426 for its path go through them too (a CORS
+    /// preflight on a group's route reaches the group's CORS layer).
+    layers: Arc<[LayerFn]>,
 }
 
 /// A registered route, kept to list routes, mount them elsewhere and check them.
@@ -190,6 +195,16 @@ impl std::error::Error for AppError {}
 /// ```
 #[derive(Clone)]
 pub struct H3 {
+    /// Clones are cheap: a served app is shared by every connection and request.
+    app: Arc<App>,
+    /// The app under its own [`layers`](H3::layer), built once on first use: a layer
+    /// wraps the whole app, so the stack holds a clone of `app`.
+    layered: OnceLock<InnerService>,
+}
+
+/// What an app is made of, shared behind [`H3`]'s `Arc` (copied on write by the builder).
+#[derive(Clone)]
+pub(crate) struct App {
     routes: Vec<RouteRecord>,
     /// One table for every route: method entries and WebSocket upgrade entries side by side.
     router: Router<Arc<Route>>,
@@ -199,6 +214,9 @@ pub struct H3 {
     on_request: Vec<Hook<RequestHook>>,
     on_response: Vec<Hook<ResponseHook>>,
     on_error: Vec<Hook<ErrorHook>>,
+    /// Tower layers, innermost first: around the whole app when it is served, around each
+    /// of its routes when it is mounted.
+    layers: Vec<LayerFn>,
     config: Arc<Config>,
     hub: Hub,
     #[cfg(feature = "ws")]
@@ -213,11 +231,13 @@ impl Default for H3 {
 
 impl std::fmt::Debug for H3 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let routes: Vec<String> = self.routes.iter().map(RouteRecord::describe).collect();
+        let app = &self.app;
+        let routes: Vec<String> = app.routes.iter().map(RouteRecord::describe).collect();
         f.debug_struct("H3")
             .field("routes", &routes)
-            .field("middleware", &self.middleware.len())
-            .field("config", &self.config)
+            .field("middleware", &app.middleware.len())
+            .field("layers", &app.layers.len())
+            .field("config", &app.config)
             .finish_non_exhaustive()
     }
 }
@@ -234,7 +254,7 @@ macro_rules! method_shortcuts {
 impl H3 {
     /// An empty app.
     pub fn new() -> Self {
-        H3 {
+        let app = App {
             routes: Vec::new(),
             router: Router::new(),
             upgrades: false,
@@ -242,11 +262,23 @@ impl H3 {
             on_request: Vec::new(),
             on_response: Vec::new(),
             on_error: Vec::new(),
+            layers: Vec::new(),
             config: Arc::new(Config::default()),
             hub: Hub::new(),
             #[cfg(feature = "ws")]
             peers: Peers::new(),
+        };
+        H3 {
+            app: Arc::new(app),
+            layered: OnceLock::new(),
         }
+    }
+
+    /// The app's parts, to change them: copied first if a clone of the app shares them.
+    fn app_mut(&mut self) -> &mut App {
+        // The layer stack holds a clone of `app`: drop it first, or every change would copy.
+        self.layered = OnceLock::new();
+        Arc::make_mut(&mut self.app)
     }
 
     /// Adds a route for one method. A second route with the same method and
@@ -284,19 +316,21 @@ impl H3 {
         let route = Route {
             handler,
             mounted: None,
+            layers: Arc::new([]),
         };
         self.insert(Slot::from(method), path, Arc::new(route))
     }
 
     fn insert(mut self, slot: Slot, path: &str, route: Arc<Route>) -> Self {
-        if let Err(e) = self.router.insert(slot.clone(), path, route.clone()) {
+        let app = self.app_mut();
+        if let Err(e) = app.router.insert(slot.clone(), path, route.clone()) {
             panic!("{e}");
         }
         let pattern: Arc<str> = Arc::from(path);
-        self.upgrades |= slot == Slot::Upgrade;
-        self.routes
+        app.upgrades |= slot == Slot::Upgrade;
+        app.routes
             .retain(|r| !(r.slot == slot && r.pattern == pattern));
-        self.routes.push(RouteRecord {
+        app.routes.push(RouteRecord {
             slot,
             pattern,
             route,
@@ -360,7 +394,7 @@ impl H3 {
     /// Sets the WebSocket limits and timings of every route that does not set its own.
     #[cfg(feature = "ws")]
     pub fn websocket_options(mut self, options: WsOptions) -> Self {
-        Arc::make_mut(&mut self.config).ws = Some(Arc::new(options));
+        Arc::make_mut(&mut self.app_mut().config).ws = Some(Arc::new(options));
         self
     }
 
@@ -369,13 +403,14 @@ impl H3 {
         let route = Route {
             handler,
             mounted: None,
+            layers: Arc::new([]),
         };
         self.insert(Slot::Upgrade, path, Arc::new(route))
     }
 
     /// The app's pub/sub hub: clone it to publish from tasks and state.
     pub fn hub(&self) -> &Hub {
-        &self.hub
+        &self.app.hub
     }
 
     /// Puts the app's topics on `backend` (in memory by default). What was made on the
@@ -387,8 +422,8 @@ impl H3 {
     /// ```
     pub fn pubsub(mut self, backend: impl PubSub) -> Self {
         let hub = Hub::with_backend(backend);
-        hub.absorb(&self.hub);
-        self.hub = hub;
+        hub.absorb(&self.app.hub);
+        self.app_mut().hub = hub;
         self
     }
 
@@ -396,13 +431,13 @@ impl H3 {
     /// list or count them from anywhere.
     #[cfg(feature = "ws")]
     pub fn peers(&self) -> &Peers {
-        &self.peers
+        &self.app.peers
     }
 
     /// Publishes `message` to every subscriber of `topic` (WebSocket peers
     /// and SSE streams); returns how many it reached (a replay log is not a subscriber).
     pub fn publish(&self, topic: &str, message: impl Into<Payload>) -> usize {
-        self.hub.publish(topic, message)
+        self.app.hub.publish(topic, message)
     }
 
     /// Adds anything that registers itself: a route made by a macro, a
@@ -432,6 +467,9 @@ impl H3 {
     /// - It shares this app's pub/sub hub: subscriptions made on its hub before the mount
     ///   (a [`TopicReplay`](crate::sse::TopicReplay), say) move to this one, and its hub
     ///   handles publish here from then on.
+    /// - Its [layers](H3::layer) wrap each of its routes, after routing and this app's
+    ///   middleware, and the router's 405 and 426 on their paths: they see the requests of
+    ///   its routes only (a request meets the router once).
     ///
     /// ```
     /// use h3rs::{H3, H3Event};
@@ -441,6 +479,7 @@ impl H3 {
     /// ```
     pub fn mount(mut self, prefix: &str, other: impl Into<H3>) -> Self {
         let other: H3 = other.into();
+        let other = &*other.app;
         let config = other.config.clone();
         for record in &other.routes {
             let mounted: Vec<Arc<Config>> = record
@@ -450,9 +489,21 @@ impl H3 {
                 .flat_map(|mounted| mounted.iter().cloned())
                 .chain(std::iter::once(config.clone()))
                 .collect();
+            let layers: Arc<[LayerFn]> = if other.layers.is_empty() {
+                record.route.layers.clone()
+            } else {
+                record
+                    .route
+                    .layers
+                    .iter()
+                    .chain(&other.layers)
+                    .cloned()
+                    .collect()
+            };
             let route = Route {
-                handler: record.route.handler.clone(),
+                handler: layer::wrap_handler(record.route.handler.clone(), &other.layers),
                 mounted: Some(mounted.into()),
+                layers,
             };
             let pattern = join_pattern(prefix, &record.pattern);
             self = self.insert(record.slot.clone(), &pattern, Arc::new(route));
@@ -461,17 +512,107 @@ impl H3 {
             scope: entry.scope.under(prefix),
             middleware: entry.middleware.clone(),
         });
-        Arc::make_mut(&mut self.middleware).extend(scoped);
-        self.on_request
+        let app = self.app_mut();
+        Arc::make_mut(&mut app.middleware).extend(scoped);
+        app.on_request
             .extend(other.on_request.iter().map(|hook| hook.under(prefix)));
-        self.on_response
+        app.on_response
             .extend(other.on_response.iter().map(|hook| hook.under(prefix)));
-        self.on_error
+        app.on_error
             .extend(other.on_error.iter().map(|hook| hook.under(prefix)));
         // One hub and one peer registry per served app, whatever was made on the sub-app's.
-        self.hub.absorb(&other.hub);
+        app.hub.absorb(&other.hub);
         #[cfg(feature = "ws")]
-        self.peers.absorb(&other.peers);
+        app.peers.absorb(&other.peers);
+        self
+    }
+
+    /// `self.register(other)` for a whole app: `other` itself when `self` has nothing yet,
+    /// so that `serve!(app)` serves `app` with its layers around everything (404s too);
+    /// else `other` mounted at the root.
+    pub(crate) fn merge(self, other: H3) -> H3 {
+        if !self.app.is_blank() {
+            return self.mount("/", other);
+        }
+        // As `mount` does: this app's hub (and its backend) and peer registry serve both;
+        // `other`'s act as them from now on.
+        self.app.hub.absorb(&other.app.hub);
+        #[cfg(feature = "ws")]
+        self.app.peers.absorb(&other.app.peers);
+        other
+    }
+
+    /// Wraps the app in a tower [`Layer`](tower_layer::Layer): tower-http's `CorsLayer`,
+    /// `CompressionLayer`, `TraceLayer`, `TimeoutLayer`, `RequestBodyLimitLayer`,
+    /// `SetResponseHeaderLayer`, or any other.
+    ///
+    /// - Served ([`serve`](fn@crate::serve), `serve!`, [`TestClient`](crate::test::TestClient),
+    ///   [`H3::handle`], or as a tower `Service`), the layers wrap the whole app: every
+    ///   request meets them, 404s included, before hooks, middleware and routing.
+    /// - [Mounted](H3::mount) on another app, they wrap each of this app's routes, after
+    ///   routing, and the router's 405 and 426 on those routes' paths (so a mounted app's
+    ///   `CorsLayer` answers the preflights of its routes): they do not see the other app's
+    ///   routes, nor its 404s.
+    /// - Each call wraps what is there: `.layer(a).layer(b)` runs `b` first. Where a layer
+    ///   is added among the routes does not matter: it wraps all of them.
+    ///
+    /// WebSocket and server-sent event routes work under layers: the handshake's
+    /// upgrade passes through, and a stream flows event by event (tower-http's compression
+    /// leaves `text/event-stream` alone; a timeout bounds the time to the response head,
+    /// not a stream's life). A layer's error (tower's `Timeout`, say) is logged and
+    /// answered 500. An app without layers pays nothing for them.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use h3rs::{Body, H3, H3Event};
+    /// use tower_layer::layer_fn;
+    ///
+    /// // Any `tower::Layer`; this one is written by hand and adds a response header.
+    /// #[derive(Clone)]
+    /// struct PoweredBy<S>(S);
+    ///
+    /// impl<S, B> tower_service::Service<h3rs::http::Request<B>> for PoweredBy<S>
+    /// where
+    ///     S: tower_service::Service<h3rs::http::Request<B>, Response = h3rs::Response>,
+    ///     S::Future: Send + 'static,
+    /// {
+    ///     type Response = h3rs::Response;
+    ///     type Error = S::Error;
+    ///     type Future = h3rs::BoxFuture<'static, Result<h3rs::Response, S::Error>>;
+    ///
+    ///     fn poll_ready(
+    ///         &mut self,
+    ///         cx: &mut std::task::Context<'_>,
+    ///     ) -> std::task::Poll<Result<(), S::Error>> {
+    ///         self.0.poll_ready(cx)
+    ///     }
+    ///
+    ///     fn call(&mut self, request: h3rs::http::Request<B>) -> Self::Future {
+    ///         let response = self.0.call(request);
+    ///         Box::pin(async move {
+    ///             let mut response = response.await?;
+    ///             response.headers_mut().insert("x-powered-by", "h3rs".parse().unwrap());
+    ///             Ok(response)
+    ///         })
+    ///     }
+    /// }
+    ///
+    /// let app = H3::new()
+    ///     .get("/", |_: H3Event| async { "hi" })
+    ///     .layer(layer_fn(PoweredBy));
+    /// let res = app.handle(h3rs::Request::new(Body::empty())).await;
+    /// assert_eq!(res.headers()["x-powered-by"], "h3rs");
+    /// let missing = h3rs::http::Request::builder().uri("/nope").body(Body::empty()).unwrap();
+    /// assert_eq!(app.handle(missing).await.headers()["x-powered-by"], "h3rs");
+    /// # }
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: tower_layer::Layer<InnerService> + Send + Sync + 'static,
+        L::Service: LayeredService,
+    {
+        self.app_mut().layers.push(layer::layer_fn(layer));
         self
     }
 
@@ -492,7 +633,7 @@ impl H3 {
     /// # let _ = app;
     /// ```
     pub fn middleware(mut self, middleware: impl Middleware) -> Self {
-        Arc::make_mut(&mut self.middleware).push(MiddlewareEntry {
+        Arc::make_mut(&mut self.app_mut().middleware).push(MiddlewareEntry {
             scope: PathScope::everywhere(),
             middleware: Arc::new(middleware),
         });
@@ -502,7 +643,7 @@ impl H3 {
     /// Adds middleware that runs only for paths matching `pattern`
     /// (a route pattern: `/api/**` covers `/api` and everything under it).
     pub fn middleware_at(mut self, pattern: &str, middleware: impl Middleware) -> Self {
-        Arc::make_mut(&mut self.middleware).push(MiddlewareEntry {
+        Arc::make_mut(&mut self.app_mut().middleware).push(MiddlewareEntry {
             scope: PathScope::at(pattern),
             middleware: Arc::new(middleware),
         });
@@ -511,7 +652,9 @@ impl H3 {
 
     /// Runs `hook` on every request before middleware and routing.
     pub fn on_request(mut self, hook: impl Fn(&mut H3Event) + Send + Sync + 'static) -> Self {
-        self.on_request.push(Hook::everywhere(Arc::new(hook)));
+        self.app_mut()
+            .on_request
+            .push(Hook::everywhere(Arc::new(hook)));
         self
     }
 
@@ -520,7 +663,9 @@ impl H3 {
         mut self,
         hook: impl Fn(&RequestInfo, &mut Response) + Send + Sync + 'static,
     ) -> Self {
-        self.on_response.push(Hook::everywhere(Arc::new(hook)));
+        self.app_mut()
+            .on_response
+            .push(Hook::everywhere(Arc::new(hook)));
         self
     }
 
@@ -538,7 +683,9 @@ impl H3 {
         mut self,
         hook: impl Fn(&HttpError, &RequestInfo) -> Option<Response> + Send + Sync + 'static,
     ) -> Self {
-        self.on_error.push(Hook::everywhere(Arc::new(hook)));
+        self.app_mut()
+            .on_error
+            .push(Hook::everywhere(Arc::new(hook)));
         self
     }
 
@@ -547,14 +694,14 @@ impl H3 {
     /// it that have no state of that type). One value per type: a second value of
     /// a type replaces the first.
     pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
-        Arc::make_mut(&mut self.config).insert_state(value);
+        Arc::make_mut(&mut self.app_mut().config).insert_state(value);
         self
     }
 
     /// Sets the request body limit in bytes (default 1 MiB); a larger body
     /// is answered 413.
     pub fn body_limit(mut self, bytes: usize) -> Self {
-        Arc::make_mut(&mut self.config).body_limit = Some(bytes);
+        Arc::make_mut(&mut self.app_mut().config).body_limit = Some(bytes);
         self
     }
 
@@ -562,13 +709,13 @@ impl H3 {
     /// (a route may set its own keep-alive).
     #[cfg(feature = "sse")]
     pub fn sse_options(mut self, options: crate::sse::SseOptions) -> Self {
-        Arc::make_mut(&mut self.config).sse = Some(options);
+        Arc::make_mut(&mut self.app_mut().config).sse = Some(options);
         self
     }
 
     /// The routes, as `(method, pattern)`; `None` is any method.
     pub fn routes(&self) -> impl Iterator<Item = (Option<&Method>, &str)> {
-        self.routes.iter().filter_map(|r| match &r.slot {
+        self.app.routes.iter().filter_map(|r| match &r.slot {
             Slot::Method(method) => Some((Some(method), &*r.pattern)),
             Slot::Any => Some((None, &*r.pattern)),
             Slot::Upgrade => None,
@@ -598,11 +745,12 @@ impl H3 {
     /// ```
     pub fn check(&self) -> Result<(), AppError> {
         let mut problems = Vec::new();
-        for record in &self.routes {
+        let app = &*self.app;
+        for record in &app.routes {
             let mut needs = Requirements::default();
             record.route.handler.requires(&mut needs);
             let scope = Scope {
-                app: self.config.clone(),
+                app: app.config.clone(),
                 mounted: record.route.mounted.clone(),
             };
             for (id, name) in needs.states() {
@@ -635,10 +783,58 @@ impl H3 {
     /// # }
     /// ```
     pub async fn handle(&self, request: Request) -> Response {
-        self.serve_request(request, None).await
+        self.serve(request, None).await
     }
 
-    /// [`H3::handle`], for a request that came on a served connection.
+    /// [`H3::handle`], for a request that came on a served connection: through the app's
+    /// layers if it has any.
+    pub(crate) async fn serve(
+        &self,
+        mut request: Request,
+        connection: Option<Arc<Connection>>,
+    ) -> Response {
+        match self.layered() {
+            None => self.app.serve_request(request, connection).await,
+            Some(stack) => {
+                if let Some(connection) = connection {
+                    request.extensions_mut().insert(connection);
+                }
+                stack.call_erased(request).await
+            }
+        }
+    }
+
+    /// The app under its layers, or `None` without layers.
+    pub(crate) fn layered(&self) -> Option<&InnerService> {
+        if self.app.layers.is_empty() {
+            return None;
+        }
+        Some(
+            self.layered
+                .get_or_init(|| layer::stack(layer::app_core(self.app.clone()), &self.app.layers)),
+        )
+    }
+}
+
+impl App {
+    /// Whether nothing was added to the app yet (a fresh `H3::new()`).
+    fn is_blank(&self) -> bool {
+        let config = &*self.config;
+        let settings = config.state_types.is_empty() && config.body_limit.is_none();
+        #[cfg(feature = "ws")]
+        let settings = settings && config.ws.is_none();
+        #[cfg(feature = "sse")]
+        let settings = settings && config.sse.is_none();
+        settings
+            && self.routes.is_empty()
+            && self.middleware.is_empty()
+            && self.on_request.is_empty()
+            && self.on_response.is_empty()
+            && self.on_error.is_empty()
+            && self.layers.is_empty()
+    }
+
+    /// The pipeline inside the app's layers: hooks, middleware, routing, the handler.
     pub(crate) async fn serve_request(
         &self,
         request: Request,
@@ -706,7 +902,7 @@ impl H3 {
     }
 }
 
-impl H3 {
+impl App {
     /// Finds what serves `event`, in one match of the router: a handshake prefers the
     /// path's upgrade entry, anything else its method entries.
     fn route(&self, event: &mut H3Event) -> Endpoint {
@@ -725,14 +921,35 @@ impl H3 {
                 Endpoint::Handler(value.handler.clone())
             }
             RouteMatch::MethodNotAllowed { allow } => {
-                Endpoint::Error(method_not_allowed(event, &allow))
+                let err = method_not_allowed(event, &allow);
+                self.refusal(event.path(), &allow, err)
             }
-            RouteMatch::UpgradeRequired => Endpoint::Error(upgrade_required()),
+            RouteMatch::UpgradeRequired => self.refusal(event.path(), &[], upgrade_required()),
             RouteMatch::NotFound => Endpoint::Error(HttpError::not_found(format!(
                 "Cannot find any route matching [{}] {}",
                 event.method(),
                 event.path()
             ))),
+        }
+    }
+}
+
+impl App {
+    /// The router's refusal of a path it knows (405, 426), under the layers of a route of
+    /// that path when it was mounted with some: a mounted app's layers see its paths' 405s.
+    fn refusal(&self, path: &str, allow: &[Method], err: HttpError) -> Endpoint {
+        // A second lookup, on this path only: the router's answer had no route to give.
+        let near = std::iter::once((&Method::GET, true))
+            .chain(allow.iter().map(|method| (method, false)))
+            .find_map(
+                |(method, upgrade)| match self.router.find_request(method, path, upgrade) {
+                    RouteMatch::Found { value, .. } => Some(value),
+                    _ => None,
+                },
+            );
+        match near.filter(|route| !route.layers.is_empty()) {
+            Some(route) => Endpoint::Handler(layer::refusal(err, &route.layers)),
+            None => Endpoint::Error(err),
         }
     }
 }

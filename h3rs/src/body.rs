@@ -82,6 +82,27 @@ impl Body {
     }
 }
 
+impl Body {
+    /// Any body as a `Body`, boxed only if it is neither a `Body` nor hyper's.
+    pub(crate) fn from_any<B>(body: B) -> Body
+    where
+        B: http_body::Body + Send + 'static,
+        B::Data: Into<Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        let mut slot = Some(body);
+        let any = &mut slot as &mut dyn std::any::Any;
+        if let Some(body) = any.downcast_mut::<Option<Body>>() {
+            return body.take().unwrap_or_default();
+        }
+        if let Some(body) = any.downcast_mut::<Option<hyper::body::Incoming>>() {
+            return body.take().map(Body::from).unwrap_or_default();
+        }
+        let body = slot.expect("the body was not taken");
+        Body::new(body.map_frame(|frame| frame.map_data(Into::into)))
+    }
+}
+
 impl From<hyper::body::Incoming> for Body {
     fn from(body: hyper::body::Incoming) -> Self {
         Body(Inner::Incoming(body))

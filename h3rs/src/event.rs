@@ -63,6 +63,20 @@ pub(crate) struct Connection {
     pub body_limit: Option<usize>,
 }
 
+/// An event without its request, while tower layers hold the request.
+#[derive(Clone, Debug)]
+pub(crate) struct EventRest {
+    params: Params,
+    pattern: Option<Arc<str>>,
+    scope: Scope,
+    context: Extensions,
+    hub: Hub,
+    #[cfg(feature = "ws")]
+    peers: Peers,
+    connection: Option<Arc<Connection>>,
+    body_taken: bool,
+}
+
 /// One request: its head, its body (until read), the matched route's
 /// parameters, the app's state, and a per-request typed context.
 ///
@@ -114,6 +128,41 @@ impl H3Event {
             #[cfg(feature = "ws")]
             peers,
             connection,
+        }
+    }
+
+    /// Splits the event into its request, for tower layers, and the rest, to rebuild it
+    /// with [`H3Event::from_request`] once the layers hand the request on.
+    pub(crate) fn into_request(self) -> (Request, EventRest) {
+        let body_taken = self.body.is_none();
+        let body = self.body.map_or_else(Body::empty, |body| body.0);
+        let rest = EventRest {
+            params: self.params,
+            pattern: self.pattern,
+            scope: self.scope,
+            context: self.context,
+            hub: self.hub,
+            #[cfg(feature = "ws")]
+            peers: self.peers,
+            connection: self.connection,
+            body_taken,
+        };
+        (http::Request::from_parts(self.parts, body), rest)
+    }
+
+    pub(crate) fn from_request(request: Request, rest: EventRest) -> Self {
+        let (parts, body) = request.into_parts();
+        H3Event {
+            parts,
+            body: (!rest.body_taken).then_some(Unshared(body)),
+            params: rest.params,
+            pattern: rest.pattern,
+            scope: rest.scope,
+            context: rest.context,
+            hub: rest.hub,
+            #[cfg(feature = "ws")]
+            peers: rest.peers,
+            connection: rest.connection,
         }
     }
 

@@ -42,7 +42,13 @@ macro_rules! routes {
 /// A `main` that serves an app on `HOST`/`PORT` until Ctrl-C or SIGTERM: `serve!(a, b)` is
 /// `fn main() -> ExitCode { h3rs::run(async { H3::new().register(a).register(b) }) }`.
 ///
-/// The items are evaluated inside an async block, so they may `.await`.
+/// The items are evaluated inside an async block, so they may `.await`. An item may be a whole
+/// app, with [layers](crate::H3::layer): `serve!(app)` serves it as it is.
+///
+/// Logging: [`run`](fn@crate::run) installs a `tracing` subscriber filtered by `RUST_LOG`,
+/// `info,h3rs::request=off` when unset. The server logs each request (method, path, status,
+/// latency) at `info` on target `h3rs::request`, off by default because a line per request
+/// costs throughput: `RUST_LOG=info` shows them.
 ///
 /// ```no_run
 /// use h3rs::prelude::*;

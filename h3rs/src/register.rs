@@ -35,10 +35,12 @@ pub trait Register {
     fn register(self, app: H3) -> H3;
 }
 
-/// Another app registered at the root merges its routes, middleware, hooks and state.
+/// Another app registered at the root merges its routes, middleware, hooks and state, as
+/// [`H3::mount`] at `/` does. Registered on an app that has nothing yet (`serve!(app)`), it
+/// is that app, so that its [layers](H3::layer) keep wrapping all of it.
 impl Register for H3 {
     fn register(self, app: H3) -> H3 {
-        app.mount("/", self)
+        app.merge(self)
     }
 }
 

@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use crate::accept::AcceptErrors;
 use crate::error::HttpError;
 use crate::idle::{Activity, TrackedBody, Watched};
+use crate::request_log::RequestLog;
 use crate::response::IntoResponse;
 use crate::wake_gate::OnWake;
 
@@ -507,12 +508,19 @@ impl Connection {
     }
 
     async fn handle(&self, request: http::Request<Incoming>) -> crate::Response {
-        if let Some(refusal) = self.refusal(&request) {
-            return refusal.into_response();
+        let log = RequestLog::start(&request);
+        let response = match self.refusal(&request) {
+            Some(refusal) => refusal.into_response(),
+            None => {
+                self.app
+                    .serve(request.map(Body::from), Some(self.info.clone()))
+                    .await
+            }
+        };
+        if let Some(log) = log {
+            log.finish(response.status());
         }
-        self.app
-            .serve_request(request.map(Body::from), Some(self.info.clone()))
-            .await
+        response
     }
 
     /// What the server answers by itself, before the app: a request no app should see.

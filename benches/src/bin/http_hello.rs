@@ -123,6 +123,15 @@ mod h3rs_app {
 }
 
 async fn serve_h3rs() {
+    // `H3RS_BENCH_LOG=info` measures the request log: a subscriber as `h3rs::run` installs,
+    // writing to stderr (run the benchmark with `2>/dev/null`).
+    if let Ok(filter) = std::env::var("H3RS_BENCH_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_ansi(false)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let app = h3rs::app![h3rs_app::index, h3rs_app::user];
     let options = h3rs::ServeOptions::default().port(0).handle_signals(false);
     let server = h3rs::Server::bind(app, options).await.unwrap();

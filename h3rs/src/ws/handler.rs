@@ -38,6 +38,27 @@ pub trait WebSocket: Send + Sync + 'static {
     /// response headers and a typed context for the peer) or reject with
     /// any response. App middleware has already run.
     ///
+    /// Under `#[websocket]`, the hook returns anything [`IntoUpgrade`]; most often
+    /// `Result<(), HttpError>`, where `?` rejects with the error's response:
+    ///
+    /// ```
+    /// use h3rs::prelude::*;
+    ///
+    /// struct Private;
+    ///
+    /// #[websocket("/private")]
+    /// impl Private {
+    ///     async fn upgrade(&self, event: &H3Event) -> Result<(), HttpError> {
+    ///         let auth = event.headers().get("authorization");
+    ///         auth.ok_or_else(|| HttpError::unauthorized("log in first"))?;
+    ///         Ok(())
+    ///     }
+    /// }
+    /// # let _ = H3::new().register(Private);
+    /// ```
+    ///
+    /// Implemented by hand, the method returns `Result<Upgrade, Response>`:
+    ///
     /// ```
     /// use h3rs::ws::{Upgrade, WebSocket};
     /// use h3rs::{H3Event, HttpError, IntoResponse, Response};
