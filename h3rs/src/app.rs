@@ -906,8 +906,7 @@ impl App {
     /// Finds what serves `event`, in one match of the router: a handshake prefers the
     /// path's upgrade entry, anything else its method entries.
     fn route(&self, event: &mut H3Event) -> Endpoint {
-        let upgrade =
-            self.upgrades && event.method() == Method::GET && is_upgrade_request(event.headers());
+        let upgrade = self.upgrades && is_upgrade_request(event.parts());
         match self
             .router
             .find_request(event.method(), event.path(), upgrade)
@@ -924,7 +923,9 @@ impl App {
                 let err = method_not_allowed(event, &allow);
                 self.refusal(event.path(), &allow, err)
             }
-            RouteMatch::UpgradeRequired => self.refusal(event.path(), &[], upgrade_required()),
+            RouteMatch::UpgradeRequired => {
+                self.refusal(event.path(), &[], upgrade_required(event.parts().version))
+            }
             RouteMatch::NotFound => Endpoint::Error(HttpError::not_found(format!(
                 "Cannot find any route matching [{}] {}",
                 event.method(),

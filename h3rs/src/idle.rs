@@ -81,6 +81,19 @@ impl Drop for InFlight {
     }
 }
 
+/// The activity of an HTTP/2 connection, handed to a WebSocket opened on one of its streams
+/// (an extended `CONNECT`): the stream outlives its request, and counts as in flight until the
+/// WebSocket closes.
+#[derive(Clone, Debug)]
+pub(crate) struct OpenStream(pub(crate) Arc<Activity>);
+
+impl OpenStream {
+    #[cfg_attr(not(feature = "ws"), allow(dead_code))]
+    pub(crate) fn hold(self) -> InFlight {
+        self.0.request()
+    }
+}
+
 /// A socket whose reads count as activity. It also holds whatever must last exactly as long
 /// as the socket (the server's count of open connections).
 pub(crate) struct Watched<IO, Held> {

@@ -33,7 +33,7 @@
 //!
 //! ## Cargo features
 //!
-//! All but `test-client` and `redis` on by default; an app that needs less compiles less
+//! All but `test-client`, `redis`, `typed-header` and `tls` on by default; an app that needs less compiles less
 //! (`default-features = false, features = ["macros"]`, say).
 //!
 //! | feature | what it brings |
@@ -44,6 +44,7 @@
 //! | `test-client` | off by default: [`test::TestClient`], which drives an app in-process over HTTP, WebSocket and SSE (hyper's client) |
 //! | `redis` | off by default: `pubsub::RedisPubSub`, topics and replay logs shared by every server instance through Redis (the `redis` crate) |
 //! | `typed-header` | off by default: [`TypedHeader`], headers parsed by the `headers` crate (re-exported as [`headers`]) |
+//! | `tls` | off by default: HTTPS with rustls (ring, no OpenSSL) through [`ServeOptions::tls`] or `TLS_CERT`/`TLS_KEY`, with HTTP/2 offered by ALPN (see `tls`) |
 //! | `logging` | the `tracing` subscriber that [`run`] (and so `serve!`) installs (tracing-subscriber); without it, install your own |
 //!
 //! Routing, extractors, middleware, the server and topic pub/sub ([`pubsub`]) are always there.
@@ -82,6 +83,8 @@ mod shutdown;
 pub mod sse;
 #[cfg(feature = "test-client")]
 pub mod test;
+#[cfg(feature = "tls")]
+pub mod tls;
 #[cfg(feature = "typed-header")]
 mod typed_header;
 mod upgrade;
@@ -101,7 +104,7 @@ pub use register::{Register, Routes};
 pub use requirements::Requirements;
 pub use response::{Html, IntoResponse, Json, Redirect, Response, StreamBody};
 pub use router::{Params, PatternError};
-pub use run::run;
+pub use run::{run, run_with};
 pub use server::{ServeOptions, Server, serve, serve_with};
 pub use shutdown::{Shutdown, ShutdownGuard};
 #[cfg(feature = "typed-header")]

@@ -4,6 +4,7 @@ use std::future::Future;
 use std::process::ExitCode;
 
 use crate::app::H3;
+use crate::server::ServeOptions;
 
 /// Installs a tracing subscriber (filtered by `RUST_LOG`; without it, `info,h3rs::request=off`),
 /// builds a multi-threaded tokio runtime, builds the app, and serves it
@@ -27,7 +28,27 @@ use crate::app::H3;
 /// }
 /// ```
 pub fn run<F: Future<Output = H3>>(app: F) -> ExitCode {
+    run_with(ServeOptions::from_env, app)
+}
+
+/// [`run`] with options of your own, made after the tracing subscriber is installed (so
+/// that what making them logs is seen): for a `main` that sets what the environment cannot,
+/// a TLS certificate from memory, say.
+///
+/// ```no_run
+/// use h3rs::{H3, H3Event, ServeOptions};
+///
+/// fn main() -> std::process::ExitCode {
+///     let options = || ServeOptions::from_env().max_connections(10_000);
+///     h3rs::run_with(options, async { H3::new().get("/", |_: H3Event| async { "hi" }) })
+/// }
+/// ```
+pub fn run_with<F: Future<Output = H3>>(
+    options: impl FnOnce() -> ServeOptions,
+    app: F,
+) -> ExitCode {
     install_tracing();
+    let options = options();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -40,7 +61,7 @@ pub fn run<F: Future<Output = H3>>(app: F) -> ExitCode {
     };
     let served = runtime.block_on(async {
         let app = app.await;
-        crate::server::serve(app).await
+        crate::server::serve_with(app, options).await
     });
     match served {
         Ok(()) => ExitCode::SUCCESS,

@@ -19,7 +19,7 @@ use tokio::net::TcpListener;
 
 use crate::accept::AcceptErrors;
 use crate::error::HttpError;
-use crate::idle::{Activity, TrackedBody, Watched};
+use crate::idle::{Activity, OpenStream, TrackedBody, Watched};
 use crate::request_log::RequestLog;
 use crate::response::IntoResponse;
 use crate::wake_gate::OnWake;
@@ -60,6 +60,13 @@ pub struct ServeOptions {
     idle_timeout: Duration,
     max_uri_length: usize,
     max_connections: Option<usize>,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::TlsSource>,
+    #[cfg(feature = "tls")]
+    tls_handshake_timeout: Duration,
+    /// `TLS_CERT` or `TLS_KEY` was set in a build that cannot serve TLS.
+    #[cfg(not(feature = "tls"))]
+    tls_asked: bool,
 }
 
 impl Default for ServeOptions {
@@ -77,6 +84,12 @@ impl Default for ServeOptions {
             idle_timeout: Duration::from_secs(60),
             max_uri_length: 8 * 1024,
             max_connections: None,
+            #[cfg(feature = "tls")]
+            tls: None,
+            #[cfg(feature = "tls")]
+            tls_handshake_timeout: Duration::from_secs(10),
+            #[cfg(not(feature = "tls"))]
+            tls_asked: false,
         }
     }
 }
@@ -84,7 +97,12 @@ impl Default for ServeOptions {
 impl ServeOptions {
     /// The defaults, with the address from `HOST` and `PORT` when they are
     /// set. An empty `HOST`, or a `PORT` that is not a number from 0 to 65535,
-    /// is ignored and keeps the default; nothing else is read from the
+    /// is ignored and keeps the default.
+    ///
+    /// With the `tls` feature, `TLS_CERT` and `TLS_KEY` (paths of PEM files) turn TLS on, as
+    /// [`ServeOptions::tls_files`]; one without the other stops [`Server::bind`] with an
+    /// error, and so does either of them in a build without the feature, rather than
+    /// serving plain HTTP where HTTPS was asked for. Nothing else is read from the
     /// environment.
     pub fn from_env() -> Self {
         let mut options = ServeOptions::default();
@@ -95,6 +113,29 @@ impl ServeOptions {
         }
         if let Some(port) = std::env::var("PORT").ok().and_then(|p| p.parse().ok()) {
             options.port = port;
+        }
+        let cert = std::env::var_os("TLS_CERT").filter(|v| !v.is_empty());
+        let key = std::env::var_os("TLS_KEY").filter(|v| !v.is_empty());
+        #[cfg(feature = "tls")]
+        {
+            use crate::tls::TlsSource;
+            options.tls = match (cert, key) {
+                (Some(cert), Some(key)) => Some(TlsSource::Files {
+                    cert: cert.into(),
+                    key: key.into(),
+                }),
+                (Some(_), None) => Some(TlsSource::Incomplete(
+                    "TLS_CERT is set without TLS_KEY: set both, or neither",
+                )),
+                (None, Some(_)) => Some(TlsSource::Incomplete(
+                    "TLS_KEY is set without TLS_CERT: set both, or neither",
+                )),
+                (None, None) => None,
+            };
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            options.tls_asked = cert.is_some() || key.is_some();
         }
         options
     }
@@ -211,6 +252,71 @@ impl ServeOptions {
         self.max_connections = Some(connections);
         self
     }
+
+    /// Serves HTTPS with this certificate chain and private key, both PEM (feature `tls`).
+    /// The key may be PKCS#8, PKCS#1 (RSA) or SEC1 (EC); both are parsed when the server
+    /// binds, and a bad one is an [`io::ErrorKind::InvalidInput`] error then. ALPN offers
+    /// HTTP/2 and HTTP/1.1, so that a browser can share one connection between all of a
+    /// page's event streams and WebSockets (see [`crate::tls`]).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// let cert = std::fs::read("cert.pem")?;
+    /// let key = std::fs::read("key.pem")?;
+    /// let app = h3rs::H3::new().get("/", |_: h3rs::H3Event| async { "secure" });
+    /// h3rs::serve_with(app, h3rs::ServeOptions::from_env().tls(cert, key)).await
+    /// # }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        self.tls = Some(crate::tls::TlsSource::Pem {
+            cert: cert_pem.into(),
+            key: key_pem.into(),
+        });
+        self
+    }
+
+    /// Serves HTTPS with the PEM certificate chain and key in these files, read when the
+    /// server binds (feature `tls`); what `TLS_CERT` and `TLS_KEY` set.
+    #[cfg(feature = "tls")]
+    pub fn tls_files(
+        mut self,
+        cert: impl Into<std::path::PathBuf>,
+        key: impl Into<std::path::PathBuf>,
+    ) -> Self {
+        self.tls = Some(crate::tls::TlsSource::Files {
+            cert: cert.into(),
+            key: key.into(),
+        });
+        self
+    }
+
+    /// Serves HTTPS with a rustls configuration of your own (client certificates, a
+    /// certificate resolver that reloads, other protocol versions), used as it is: set its
+    /// `alpn_protocols` (for instance to [`tls::ALPN_PROTOCOLS`](crate::tls::ALPN_PROTOCOLS))
+    /// to offer HTTP/2.
+    #[cfg(feature = "tls")]
+    pub fn tls_config(mut self, config: Arc<crate::tls::rustls::ServerConfig>) -> Self {
+        self.tls = Some(crate::tls::TlsSource::Config(config));
+        self
+    }
+
+    /// How long a client may take to complete the TLS handshake (default 10 s). The
+    /// handshake runs in the connection's own task: a slow one holds only its connection.
+    #[cfg(feature = "tls")]
+    pub fn tls_handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.tls_handshake_timeout = timeout;
+        self
+    }
+
+    /// Whether the server will speak TLS ([`ServeOptions::tls`] and its siblings, or
+    /// `TLS_CERT`/`TLS_KEY`).
+    pub fn is_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
 }
 
 /// A bound server, not yet running: learn its address, keep its
@@ -231,6 +337,8 @@ impl ServeOptions {
 /// ```
 pub struct Server {
     listener: TcpListener,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::Tls>,
     app: Arc<H3>,
     options: ServeOptions,
     shutdown: Shutdown,
@@ -243,9 +351,24 @@ impl Server {
     pub async fn bind(app: H3, options: ServeOptions) -> io::Result<Server> {
         app.check()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        #[cfg(feature = "tls")]
+        let tls = options
+            .tls
+            .as_ref()
+            .map(|source| crate::tls::Tls::new(source, options.tls_handshake_timeout))
+            .transpose()?;
+        #[cfg(not(feature = "tls"))]
+        if options.tls_asked {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "TLS_CERT or TLS_KEY is set, but h3rs was built without its tls feature",
+            ));
+        }
         let listener = TcpListener::bind((options.host.as_str(), options.port)).await?;
         Ok(Server {
             listener,
+            #[cfg(feature = "tls")]
+            tls,
             app: Arc::new(app),
             options,
             shutdown: Shutdown::new(),
@@ -278,6 +401,8 @@ impl Server {
     pub async fn run(self) -> io::Result<()> {
         let Server {
             listener,
+            #[cfg(feature = "tls")]
+            tls,
             app,
             options,
             shutdown,
@@ -293,6 +418,13 @@ impl Server {
                     Ok((stream, remote)) => {
                         errors.succeeded();
                         let _ = stream.set_nodelay(true);
+                        #[cfg(feature = "tls")]
+                        if let Some(tls) = &tls {
+                            let tls = tls.clone();
+                            let handshake = async move { tls.handshake(stream).await };
+                            tokio::spawn(connections.serve_after(handshake, remote));
+                            continue;
+                        }
                         tokio::spawn(connections.serve(stream, remote));
                     }
                     Err(e) => errors.failed(e).await,
@@ -396,7 +528,9 @@ fn connection_builder(options: &ServeOptions) -> auto::Builder<TokioExecutor> {
     builder
         .http2()
         .timer(TokioTimer::new())
-        .max_header_list_size(options.max_header_size as u32);
+        .max_header_list_size(options.max_header_size as u32)
+        // RFC 8441: WebSockets over HTTP/2, as an extended CONNECT on the route's upgrade slot.
+        .enable_connect_protocol();
     builder
 }
 
@@ -438,6 +572,20 @@ impl Connections {
     where
         IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
+        self.serve_after(std::future::ready(Some(io)), remote)
+    }
+
+    /// Serves the connection that `io` yields (after a TLS handshake, say; `None` if it
+    /// failed), which counts under [`ServeOptions::max_connections`] from now on.
+    pub(crate) fn serve_after<IO, F>(
+        &self,
+        io: F,
+        remote: SocketAddr,
+    ) -> impl Future<Output = ()> + Send + 'static
+    where
+        IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+        F: Future<Output = Option<IO>> + Send + 'static,
+    {
         let slot = self.limits.slot();
         let connection = Connection {
             app: self.app.clone(),
@@ -450,6 +598,7 @@ impl Connections {
         };
         let builder = self.builder.clone();
         async move {
+            let Some(io) = io.await else { return };
             match slot {
                 Some(slot) => connection.serve(builder, io, slot).await,
                 None => refuse(io).await,
@@ -476,9 +625,14 @@ impl Connection {
         let io = Watched::new(stream, activity.clone(), slot);
         let this = Arc::new(self);
         let requests = activity.clone();
-        let service = service_fn(move |request: http::Request<Incoming>| {
+        let service = service_fn(move |mut request: http::Request<Incoming>| {
             let this = this.clone();
             let in_flight = requests.request();
+            if request.method() == http::Method::CONNECT {
+                request
+                    .extensions_mut()
+                    .insert(OpenStream(requests.clone()));
+            }
             async move {
                 let response = this.handle(request).await;
                 Ok::<_, Infallible>(response.map(|body| TrackedBody::new(body, in_flight)))
@@ -595,7 +749,8 @@ pub async fn serve(app: H3) -> io::Result<()> {
 /// `Listening on http://HOST:PORT`. It is [`Server::bind`] then
 /// [`Server::run`].
 pub async fn serve_with(app: H3, options: ServeOptions) -> io::Result<()> {
+    let scheme = if options.is_tls() { "https" } else { "http" };
     let server = Server::bind(app, options).await?;
-    tracing::info!("Listening on http://{}", server.local_addr());
+    tracing::info!("Listening on {scheme}://{}", server.local_addr());
     server.run().await
 }

@@ -1,4 +1,7 @@
-//! The RFC 6455 handshake over hyper's upgrade, and the route that serves it.
+//! The WebSocket handshake over hyper's upgrade, and the route that serves it: RFC 6455's
+//! `GET` + `Upgrade` on HTTP/1.1, answered 101, and RFC 8441's extended `CONNECT` on HTTP/2,
+//! answered 200 on a stream of a shared connection. Everything after the answer (hooks,
+//! pub/sub, limits) is the same for both.
 
 use std::sync::Arc;
 
@@ -13,8 +16,10 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use crate::error::HttpError;
 use crate::event::H3Event;
 use crate::handler::{BoxFuture, Handler};
+use crate::idle::OpenStream;
 use crate::response::{IntoResponse, Response};
 use crate::shutdown::Shutdown;
+use crate::upgrade::is_extended_connect;
 use crate::ws::connection::run_connection;
 use crate::ws::handler::offered_protocols;
 use crate::ws::peer::PeerInit;
@@ -41,7 +46,7 @@ fn valid_key(key: &[u8]) -> bool {
 }
 
 /// A WebSocket route: checks the handshake, asks the handler's `upgrade`
-/// hook, answers 101 and runs the connection.
+/// hook, answers 101 (HTTP/1.1) or 200 (HTTP/2) and runs the connection.
 pub(crate) struct WebSocketRoute<H> {
     pub(crate) handler: Arc<H>,
     pub(crate) options: Option<Arc<WsOptions>>,
@@ -61,8 +66,11 @@ async fn accept<H: WebSocket>(
     mut event: H3Event,
 ) -> Response {
     let options = route_options.unwrap_or_else(|| event.ws_options().clone());
+    // RFC 8441: over HTTP/2 the method and `:protocol` are the handshake; there is no
+    // `Connection`, no key and no accept hash.
+    let over_h2 = is_extended_connect(event.parts());
     let headers = event.headers();
-    if !has_token(headers, header::CONNECTION, "upgrade") {
+    if !over_h2 && !has_token(headers, header::CONNECTION, "upgrade") {
         return HttpError::bad_request("WebSocket handshake without Connection: Upgrade")
             .into_response();
     }
@@ -78,12 +86,18 @@ async fn accept<H: WebSocket>(
             )
             .into_response();
     }
-    let Some(key) = headers
-        .get(header::SEC_WEBSOCKET_KEY)
-        .filter(|key| valid_key(key.as_bytes()))
-        .cloned()
-    else {
-        return HttpError::bad_request("Missing or malformed Sec-WebSocket-Key").into_response();
+    let key = if over_h2 {
+        None
+    } else {
+        let Some(key) = headers
+            .get(header::SEC_WEBSOCKET_KEY)
+            .filter(|key| valid_key(key.as_bytes()))
+            .cloned()
+        else {
+            return HttpError::bad_request("Missing or malformed Sec-WebSocket-Key")
+                .into_response();
+        };
+        Some(key)
     };
     if let (Some(allowed), Some(origin)) = (&options.allowed_origins, headers.get(header::ORIGIN)) {
         let origin = origin.to_str().unwrap_or("");
@@ -110,16 +124,22 @@ async fn accept<H: WebSocket>(
     let shutdown = event.shutdown().cloned();
     // Taken now so that a shutdown starting during the upgrade still waits for this peer.
     let guard = shutdown.as_ref().map(Shutdown::guard);
+    // An HTTP/2 WebSocket is a stream of a connection that hyper goes on serving: it keeps
+    // that connection from counting as idle until it closes.
+    let stream_in_flight = event.take_extension::<OpenStream>().map(OpenStream::hold);
     let mut response = Response::new(crate::Body::empty());
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    if let Some(key) = key {
+        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        let response_headers = response.headers_mut();
+        response_headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        response_headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+        let accept_key = derive_accept_key(key.as_bytes());
+        response_headers.insert(
+            header::SEC_WEBSOCKET_ACCEPT,
+            HeaderValue::try_from(accept_key).expect("base64 is a valid header value"),
+        );
+    }
     let response_headers = response.headers_mut();
-    response_headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    response_headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    let accept_key = derive_accept_key(key.as_bytes());
-    response_headers.insert(
-        header::SEC_WEBSOCKET_ACCEPT,
-        HeaderValue::try_from(accept_key).expect("base64 is a valid header value"),
-    );
     if let Some(protocol) = &upgrade.protocol {
         if let Ok(value) = HeaderValue::try_from(protocol.as_str()) {
             response_headers.insert(header::SEC_WEBSOCKET_PROTOCOL, value);
@@ -141,6 +161,7 @@ async fn accept<H: WebSocket>(
     });
     tokio::spawn(async move {
         let _guard = guard;
+        let _stream_in_flight = stream_in_flight;
         match on_upgrade.await {
             Ok(upgraded) => {
                 let socket = WebSocketStream::from_raw_socket(
