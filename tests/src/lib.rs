@@ -4,6 +4,7 @@
 mod process;
 #[cfg(feature = "redis")]
 pub mod redis_server;
+pub mod tls;
 pub mod ws;
 
 pub use process::ExampleProcess;

@@ -27,6 +27,15 @@ impl ExampleProcess {
 
     /// Starts example `name` with at most `nofile` file descriptors (`None`: the hard limit).
     pub fn start_with_nofile(name: &str, nofile: Option<u64>) -> Self {
+        Self::start_with(name, nofile, &[])
+    }
+
+    /// Starts example `name` with more environment variables (`TLS_CERT`...).
+    pub fn start_with_env(name: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_with(name, None, env)
+    }
+
+    fn start_with(name: &str, nofile: Option<u64>, env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let binary = example_binary(name);
         let limit = nofile.map_or("ulimit -n \"$(ulimit -Hn)\"".to_owned(), |n| {
@@ -42,6 +51,7 @@ impl ExampleProcess {
             .env("HOST", "127.0.0.1")
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -55,9 +65,17 @@ impl ExampleProcess {
                 }
             }
         });
-        let listening = log.recv_timeout(PATIENCE).expect("a first log line");
+        // An example may warn before it listens (a throwaway TLS certificate, say).
+        let listening = std::iter::from_fn(|| log.recv_timeout(PATIENCE).ok())
+            .find(|line| line.contains("Listening on "))
+            .expect("a \"Listening on\" log line");
+        let scheme = if env.iter().any(|(name, _)| *name == "TLS_CERT") {
+            "https"
+        } else {
+            "http"
+        };
         assert!(
-            listening.contains(&format!("Listening on http://127.0.0.1:{port}")),
+            listening.contains(&format!("Listening on {scheme}://127.0.0.1:{port}")),
             "{listening}"
         );
         ExampleProcess { child, port, log }
