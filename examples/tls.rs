@@ -50,12 +50,16 @@ struct Chat;
 impl Chat {
     async fn upgrade(&self, event: &H3Event) -> Result<Upgrade, Response> {
         // HTTP/1.1 is a 101 on its own connection; HTTP/2 an extended CONNECT on a stream.
-        tracing::info!(version = ?event.parts().version, "WebSocket handshake");
-        Ok(Upgrade::accept())
+        let version = event.parts().version;
+        tracing::info!(?version, "WebSocket handshake");
+        Ok(Upgrade::accept().context(version))
     }
 
     async fn open(&self, peer: &Peer) {
         peer.send("Welcome to the server!");
+        if let Some(version) = peer.context().get::<h3rs::http::Version>() {
+            peer.send(format!("[system] this socket runs over {version:?}"));
+        }
         peer.subscribe("chat");
         peer.publish("chat", format!("[system] {peer} joined!"));
     }

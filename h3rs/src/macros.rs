@@ -50,6 +50,10 @@ macro_rules! routes {
 /// latency) at `info` on target `h3rs::request`, off by default because a line per request
 /// costs throughput: `RUST_LOG=info` shows them.
 ///
+/// With the `tls` feature, `TLS_CERT` and `TLS_KEY` (paths of PEM files) make it serve HTTPS,
+/// with HTTP/2 offered by ALPN ([`ServeOptions::from_env`](crate::ServeOptions::from_env)); for
+/// options set in code, write `main` with [`run_with`](crate::run_with).
+///
 /// ```no_run
 /// use h3rs::prelude::*;
 ///

@@ -28,8 +28,13 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// The chat: everyone is in "room"; `echo:x` answers `x`, `say:x` publishes `x` to the room,
 /// `tick` publishes to the event streams' topic, `bye` closes with 4000, `flood:n` sends n
-/// messages of 16 KiB.
+/// messages of 16 KiB, `hold` keeps the hook (so the reading of that socket) busy until
+/// [`RELEASE`] is notified.
 struct Chat;
+
+/// Messages of the flood handed to the client's socket.
+static SENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static RELEASE: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
 impl WebSocket for Chat {
     async fn open(&self, peer: &Peer) {
@@ -45,6 +50,9 @@ impl WebSocket for Chat {
             peer.publish("room", rest.to_owned());
         } else if text == "tick" {
             peer.hub().publish("ticks", "tick from a socket");
+        } else if text == "hold" {
+            RELEASE.notified().await;
+            peer.send("released");
         } else if text == "bye" {
             peer.close(4000, "bye");
         } else if let Some(count) = text.strip_prefix("flood:") {
@@ -340,6 +348,67 @@ async fn a_stuck_websocket_does_not_block_its_siblings() {
 }
 
 #[tokio::test]
+async fn a_websocket_that_the_server_does_not_read_does_not_block_its_siblings() {
+    let cert = tls::self_signed();
+    let (server, _) = tls_server(&cert, test_options()).await;
+    let (mut sender, _connection) = tls::h2(server.addr, &cert).await;
+    text(sender.send_request(get("/")).await.unwrap()).await;
+    let mut stuck = tls::websocket(&mut sender, "/chat").await;
+    let mut sibling = tls::websocket(&mut sender, "/chat").await;
+    next_text(&mut stuck).await;
+    next_text(&mut sibling).await;
+
+    // The stuck socket's hook waits, so the server stops reading that stream, and the client
+    // sends it 4 MiB. The stream's window fills and holds the rest back; its siblings go on.
+    stuck.send(Wire::text("hold")).await.unwrap();
+    let (mut stuck_tx, mut stuck_rx) = stuck.split();
+    let flood = tokio::spawn(async move {
+        let chunk = Bytes::from(vec![0u8; 64 * 1024]);
+        for _ in 0..64 {
+            stuck_tx.send(Wire::Binary(chunk.clone())).await.unwrap();
+            SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        stuck_tx
+    });
+    // 16 messages fill the stream's 1 MiB window, one more waits in hyper's send task and
+    // one in its channel: from then on the flood is blocked.
+    tokio::time::timeout(PATIENCE, async {
+        while SENT.load(std::sync::atomic::Ordering::Relaxed) < 18 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the flood fills the stream's window");
+    for i in 0..20 {
+        sibling.send(Wire::text(format!("echo:{i}"))).await.unwrap();
+        assert_eq!(next_text(&mut sibling).await, i.to_string());
+    }
+    assert!(
+        !flood.is_finished(),
+        "the flood was held back by flow control"
+    );
+
+    RELEASE.notify_one();
+    let mut stuck_tx = tokio::time::timeout(PATIENCE, flood)
+        .await
+        .expect("the flood goes through once the server reads again")
+        .unwrap();
+    let released = tokio::time::timeout(PATIENCE, stuck_rx.next())
+        .await
+        .unwrap();
+    assert_eq!(released.unwrap().unwrap().to_text().unwrap(), "released");
+    stuck_tx.send(Wire::text("echo:after")).await.unwrap();
+    let after = tokio::time::timeout(PATIENCE, stuck_rx.next())
+        .await
+        .unwrap();
+    assert_eq!(after.unwrap().unwrap().to_text().unwrap(), "after");
+    server.shutdown.trigger();
+    assert_eq!(close_code(next(&mut sibling).await), 1001);
+    drop((stuck_tx, stuck_rx, sibling));
+    server.task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
 async fn http1_over_tls_serves_requests_and_websockets() {
     let cert = tls::self_signed();
     let (server, _) = tls_server(&cert, test_options()).await;
@@ -536,4 +605,30 @@ async fn raw_tls_bytes_are_not_an_h1_request() {
     stream.read_to_string(&mut out).await.ok();
     assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out}");
     server.stop().await;
+}
+
+#[tokio::test]
+async fn the_connection_limit_counts_tls_connections() {
+    let cert = tls::self_signed();
+    let (server, _) = tls_server(&cert, test_options().max_connections(1)).await;
+    let (mut sender, _connection) = tls::h2(server.addr, &cert).await;
+    let mut socket = tls::websocket(&mut sender, "/chat").await;
+    assert!(next_text(&mut socket).await.starts_with("welcome "));
+
+    // The second connection is over the limit: its handshake completes, and it is answered 503.
+    let mut stream = tls::connect(server.addr, &cert, &[b"http/1.1"]).await;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.ok();
+    assert!(
+        answer.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
+        "{answer}"
+    );
+
+    // The first one, with its WebSocket, is untouched.
+    socket.send(Wire::text("echo:still here")).await.unwrap();
+    assert_eq!(next_text(&mut socket).await, "still here");
+    server.shutdown.trigger();
+    assert_eq!(close_code(next(&mut socket).await), 1001);
+    drop(socket);
+    server.task.await.unwrap().unwrap();
 }

@@ -54,6 +54,11 @@ async fn the_example_serves_http2_over_tls_from_pem_files() {
     example.log_until("WebSocket handshake version=HTTP/2.0");
     let welcome = chat.next().await.unwrap().unwrap();
     assert_eq!(welcome.to_text().unwrap(), "Welcome to the server!");
+    let over = chat.next().await.unwrap().unwrap();
+    assert_eq!(
+        over.to_text().unwrap(),
+        "[system] this socket runs over HTTP/2.0"
+    );
     chat.send(Wire::text("hi")).await.unwrap();
     assert_eq!(chat.next().await.unwrap().unwrap().to_text().unwrap(), "hi");
     chat.close(None).await.unwrap();
