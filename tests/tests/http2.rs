@@ -632,3 +632,39 @@ async fn the_connection_limit_counts_tls_connections() {
     drop(socket);
     server.task.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn an_open_websocket_keeps_its_http2_connection_from_idling_out() {
+    let cert = tls::self_signed();
+    let idle = Duration::from_millis(200);
+    let (app, _) = app();
+    // No pings: nothing crosses the connection while the socket is quiet.
+    let app = app.websocket_options(h3rs::ws::WsOptions::default().ping_interval(None));
+    let options = test_options()
+        .idle_timeout(idle)
+        .tls(cert.cert_pem.clone(), cert.key_pem.clone());
+    let server = spawn_with(app, options).await;
+    let (mut sender, connection) = tls::h2(server.addr, &cert).await;
+    text(sender.send_request(get("/")).await.unwrap()).await;
+    let mut socket = tls::websocket(&mut sender, "/chat").await;
+    next_text(&mut socket).await;
+
+    // Quiet for three idle timeouts: the connection stays, with room for new streams.
+    tokio::time::sleep(idle * 3).await;
+    assert!(!connection.is_finished());
+    let hello = text(sender.send_request(get("/")).await.unwrap()).await;
+    assert!(hello.starts_with("HTTP/2.0"), "{hello}");
+    socket.send(Wire::text("echo:awake")).await.unwrap();
+    assert_eq!(next_text(&mut socket).await, "awake");
+
+    // Once the socket closes, the quiet connection is closed after the idle timeout.
+    socket.send(Wire::text("bye")).await.unwrap();
+    assert_eq!(close_code(next(&mut socket).await), 4000);
+    drop(socket);
+    tokio::time::timeout(PATIENCE, connection)
+        .await
+        .expect("the idle connection is closed")
+        .unwrap()
+        .expect("closed cleanly, with GOAWAY");
+    server.stop().await;
+}
