@@ -44,7 +44,7 @@
 //! | `test-client` | off by default: [`test::TestClient`], which drives an app in-process over HTTP, WebSocket and SSE (hyper's client) |
 //! | `redis` | off by default: `pubsub::RedisPubSub`, topics and replay logs shared by every server instance through Redis (the `redis` crate) |
 //! | `typed-header` | off by default: [`TypedHeader`], headers parsed by the `headers` crate (re-exported as [`headers`]) |
-//! | `tls` | off by default: HTTPS with rustls (ring, no OpenSSL) through [`ServeOptions::tls`] or `TLS_CERT`/`TLS_KEY`, with HTTP/2 offered by ALPN (see `tls`) |
+//! | `tls` | off by default: HTTPS with rustls (ring, no OpenSSL) through `ServeOptions::tls` or `TLS_CERT`/`TLS_KEY`, with HTTP/2 offered by ALPN (see `tls`) |
 //! | `logging` | the `tracing` subscriber that [`run`] (and so `serve!`) installs (tracing-subscriber); without it, install your own |
 //!
 //! Routing, extractors, middleware, the server and topic pub/sub ([`pubsub`]) are always there.

@@ -100,7 +100,7 @@ impl ServeOptions {
     /// is ignored and keeps the default.
     ///
     /// With the `tls` feature, `TLS_CERT` and `TLS_KEY` (paths of PEM files) turn TLS on, as
-    /// [`ServeOptions::tls_files`]; one without the other stops [`Server::bind`] with an
+    /// `ServeOptions::tls_files`; one without the other stops [`Server::bind`] with an
     /// error, and so does either of them in a build without the feature, rather than
     /// serving plain HTTP where HTTPS was asked for. Nothing else is read from the
     /// environment.
@@ -309,7 +309,7 @@ impl ServeOptions {
         self
     }
 
-    /// Whether the server will speak TLS ([`ServeOptions::tls`] and its siblings, or
+    /// Whether the server will speak TLS (`ServeOptions::tls` and its siblings, or
     /// `TLS_CERT`/`TLS_KEY`).
     pub fn is_tls(&self) -> bool {
         #[cfg(feature = "tls")]
