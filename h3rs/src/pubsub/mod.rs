@@ -9,7 +9,7 @@
 //! - [`Overflow`]: what a subscriber's bounded queue does when it is full.
 //! - [`ReplayPolicy`]: the last payloads of the topics matching a pattern, with ids, for
 //!   subscribers that resume (`Last-Event-ID`).
-//! - [`RedisPubSub`] (feature `redis`): topics and replay logs shared by every server
+//! - `RedisPubSub` (feature `redis`): topics and replay logs shared by every server
 //!   instance through Redis.
 //!
 //! ```
