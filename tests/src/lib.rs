@@ -1,6 +1,8 @@
 //! Shared helpers of the integration tests: a real server on `127.0.0.1:0`
 //! and a real hyper client.
 
+#[cfg(doctest)]
+mod guide;
 mod process;
 #[cfg(feature = "redis")]
 pub mod redis_server;

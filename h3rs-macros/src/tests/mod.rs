@@ -5,6 +5,7 @@
 
 mod errors;
 mod expansions;
+mod guide;
 
 use std::path::PathBuf;
 
@@ -97,19 +98,7 @@ fn compile_errors(tokens: TokenStream) -> Vec<String> {
 /// `UPDATE_SNAPSHOTS=1` rewrites the file instead.
 fn snapshot(name: &str, source: &str) {
     let input = dedent(source);
-    let expansion = expand(source);
-    let output = match syn::parse2::<syn::File>(expansion.clone()) {
-        Ok(mut file) => {
-            let mut bodies = GeneratorBodies::default();
-            syn::visit_mut::VisitMut::visit_file_mut(&mut bodies, &mut file);
-            bodies.restore(prettyplease::unparse(&file))
-        }
-        Err(_) => {
-            // An expression: shown in a function.
-            let expr: syn::Expr = syn::parse2(expansion).expect("an item or an expression");
-            prettyplease::unparse(&syn::parse_quote!(fn snapshot() { let expansion = #expr; }))
-        }
-    };
+    let output = printed_expansion(source);
     let mut actual = String::from("// Expansion of:\n//\n");
     for line in input.lines() {
         actual.push_str(format!("// {line}").trim_end());
@@ -150,6 +139,23 @@ fn snapshot(name: &str, source: &str) {
             path.display(),
             line + 1,
         );
+    }
+}
+
+/// The expansion of the macro of `source`, pretty-printed as the snapshots and the guide show it.
+fn printed_expansion(source: &str) -> String {
+    let expansion = expand(source);
+    match syn::parse2::<syn::File>(expansion.clone()) {
+        Ok(mut file) => {
+            let mut bodies = GeneratorBodies::default();
+            syn::visit_mut::VisitMut::visit_file_mut(&mut bodies, &mut file);
+            bodies.restore(prettyplease::unparse(&file))
+        }
+        Err(_) => {
+            // An expression: shown in a function.
+            let expr: syn::Expr = syn::parse2(expansion).expect("an item or an expression");
+            prettyplease::unparse(&syn::parse_quote!(fn snapshot() { let expansion = #expr; }))
+        }
     }
 }
 
