@@ -31,6 +31,26 @@
 //! # }
 //! ```
 //!
+//! ## The guide
+//!
+//! [The h3rs guide](https://github.com/h3rs/h3rs/blob/main/docs/introduction.md) teaches
+//! the crate page by page, and every code block in it is compiled by the project's tests:
+//! [routing](https://github.com/h3rs/h3rs/blob/main/docs/routing.md),
+//! [extractors](https://github.com/h3rs/h3rs/blob/main/docs/extractors.md),
+//! [responses and errors](https://github.com/h3rs/h3rs/blob/main/docs/responses.md),
+//! [middleware and hooks](https://github.com/h3rs/h3rs/blob/main/docs/middleware.md),
+//! [WebSockets and pub/sub](https://github.com/h3rs/h3rs/blob/main/docs/websockets.md),
+//! [server-sent events](https://github.com/h3rs/h3rs/blob/main/docs/sse.md),
+//! [testing with `TestClient`](https://github.com/h3rs/h3rs/blob/main/docs/testing.md),
+//! [configuration and limits](https://github.com/h3rs/h3rs/blob/main/docs/configuration.md),
+//! [deployment behind nginx](https://github.com/h3rs/h3rs/blob/main/docs/deployment.md),
+//! [TLS](https://github.com/h3rs/h3rs/blob/main/docs/tls.md),
+//! [graceful shutdown](https://github.com/h3rs/h3rs/blob/main/docs/shutdown.md),
+//! [reading expansions](https://github.com/h3rs/h3rs/blob/main/docs/expansions.md) (what
+//! each macro writes) and
+//! [coming from axum](https://github.com/h3rs/h3rs/blob/main/docs/from-axum.md).
+//! Its sources are `docs/` in the repository, an mdBook (`mdbook serve docs` renders them).
+//!
 //! ## Cargo features
 //!
 //! All but `test-client`, `redis`, `typed-header` and `tls` on by default; an app that needs less compiles less
