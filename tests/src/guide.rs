@@ -23,4 +23,5 @@ pages! {
     shutdown => "shutdown.md",
     expansions => "expansions.md",
     from_axum => "from-axum.md",
+    tls => "tls.md",
 }

@@ -776,3 +776,44 @@ async fn peers_are_listed_with_their_request_and_topics() {
     drop(client);
     server.stop().await;
 }
+
+struct Relay;
+
+#[websocket("/relay")]
+impl Relay {
+    async fn open(&self, peer: &Peer) {
+        peer.subscribe("relay");
+        peer.send("ready");
+    }
+
+    async fn message(&self, peer: &Peer, message: Message) {
+        peer.publish("relay", message);
+    }
+}
+
+#[tokio::test]
+async fn a_burst_from_one_publisher_reaches_every_subscriber_with_default_options() {
+    // 3,000 frames in one write, three times a subscriber's default queue: the server
+    // reads them ahead in bulk, and must still let the writers drain between hooks
+    // rather than close every subscriber as a slow consumer.
+    const BURST: usize = 3000;
+    let server = spawn(H3::new().register(Relay)).await;
+    let mut subscribers = Vec::new();
+    for _ in 0..10 {
+        let mut client = connect(&server, "/relay").await;
+        assert_eq!(next_text(&mut client).await, "ready");
+        subscribers.push(client);
+    }
+    let mut publisher = connect(&server, "/relay").await;
+    assert_eq!(next_text(&mut publisher).await, "ready");
+    for i in 0..BURST {
+        publisher.feed(Wire::text(format!("m{i}"))).await.unwrap();
+    }
+    publisher.flush().await.unwrap();
+    for client in &mut subscribers {
+        for i in 0..BURST {
+            assert_eq!(next_text(client).await, format!("m{i}"));
+        }
+    }
+    server.stop().await;
+}

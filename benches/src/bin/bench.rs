@@ -200,7 +200,7 @@ async fn measure(scenario: &str, server: &Server, options: &Options) -> Figures 
 fn main() {
     let options = options();
     if options.scenarios.iter().any(|s| s.starts_with("idle")) {
-        ensure_file_limit(options.idle as u64 * 2 + 1024);
+        ensure_file_limit(options.idle as u64 + 1024);
     }
     // The load generator on core 1, the servers on core 0.
     let _ = Command::new("taskset")

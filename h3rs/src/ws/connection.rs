@@ -104,6 +104,11 @@ async fn read_loop<H: WebSocket>(
                         if let Some(message) = Message::from_wire(message) {
                             if peer.is_open() {
                                 guarded(peer, "message", handler.message(peer, message)).await;
+                                // Frames read ahead come from memory, which costs no
+                                // tokio budget: without this, a peer publishing a burst
+                                // would run thousands of hooks before any writer ran,
+                                // and fill every subscriber's queue.
+                                tokio::task::consume_budget().await;
                             }
                         }
                     }
