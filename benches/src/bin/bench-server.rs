@@ -1,5 +1,6 @@
 //! The benchmark contract, written as the README teaches: route attributes,
-//! `#[websocket]`, `#[sse]` inside `yielding!`, `serve!`, default options.
+//! `#[websocket]`, `#[sse]` inside `yielding!`, `h3rs::run` (what `serve!`
+//! writes), default options. With `REDIS_URL`, topics go through Redis.
 //!
 //! ```sh
 //! cargo build --release --bin bench-server && PORT=8080 target/release/bench-server
@@ -77,4 +78,24 @@ h3rs::yielding! {
     }
 }
 
-h3rs::serve!(plaintext, json, Echo, Chat, ticks);
+// `serve!(plaintext, json, Echo, Chat, ticks)`, written out so that `REDIS_URL`
+// can put the topics on Redis (several instances, one chat): `h3rs::run` is
+// the `main` that `serve!` writes.
+fn main() -> std::process::ExitCode {
+    h3rs::run(async {
+        let app = h3rs::H3::new()
+            .register(plaintext)
+            .register(json)
+            .register(Echo)
+            .register(Chat)
+            .register(ticks);
+        match std::env::var("REDIS_URL") {
+            Ok(url) => app.pubsub(
+                h3rs::pubsub::RedisPubSub::connect(&url)
+                    .await
+                    .expect("REDIS_URL is set but Redis is not reachable"),
+            ),
+            Err(_) => app,
+        }
+    })
+}

@@ -23,7 +23,7 @@ use h3rs_benches::load::scenarios::{self, Figures};
 use h3rs_benches::rss_kib;
 
 const SERVERS: [&str; 3] = ["h3rs", "axum", "hyper"];
-const SCENARIOS: [&str; 9] = [
+const SCENARIOS: [&str; 10] = [
     "plaintext",
     "json",
     "ws-echo",
@@ -33,6 +33,7 @@ const SCENARIOS: [&str; 9] = [
     "sse-1ms",
     "idle-ws",
     "idle-sse",
+    "fanout-redis",
 ];
 
 /// Scenario index -> figure index -> (figure name, samples per server).
@@ -116,6 +117,10 @@ struct Server {
 
 impl Server {
     fn start(kind: &str, peer_read_buf: &str) -> Server {
+        Server::start_with(kind, peer_read_buf, &[])
+    }
+
+    fn start_with(kind: &str, peer_read_buf: &str, env: &[(&str, String)]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -136,6 +141,7 @@ impl Server {
         if kind != "h3rs" {
             command.env("WS_READ_BUF", peer_read_buf);
         }
+        command.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
         let child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
@@ -168,8 +174,8 @@ async fn measure(scenario: &str, server: &Server, options: &Options) -> Figures 
         "plaintext" => scenarios::http(port, "/plaintext", 64, secs).await,
         "json" => scenarios::http(port, "/json", 64, secs).await,
         "ws-echo" => scenarios::ws_echo(port, 64, secs).await,
-        "fanout-200" => scenarios::fanout(port, 1000, Some(200), secs).await,
-        "fanout-max" => scenarios::fanout(port, 1000, None, secs).await,
+        "fanout-200" => scenarios::fanout(&[port], 1000, Some(200), secs).await,
+        "fanout-max" => scenarios::fanout(&[port], 1000, None, secs).await,
         "sse-10ms" => scenarios::sse(port, 1000, 10, secs).await,
         "sse-1ms" => scenarios::sse(port, 1000, 1, secs).await,
         "idle-ws" | "idle-sse" => {
@@ -214,6 +220,9 @@ fn main() {
     // scenario -> figure -> server -> samples
     let mut results = Results::new();
     for scenario in &options.scenarios {
+        if scenario == "fanout-redis" {
+            continue;
+        }
         let s = SCENARIOS.iter().position(|n| n == scenario).unwrap();
         for round in 0..options.rounds {
             let mut order: Vec<usize> = (0..SERVERS.len()).collect();
@@ -238,7 +247,14 @@ fn main() {
             }
         }
     }
-    let table = report(&results, &options);
+    let mut table = if results.is_empty() {
+        String::new()
+    } else {
+        report(&results, &options)
+    };
+    if options.scenarios.iter().any(|s| s == "fanout-redis") {
+        table.push_str(&runtime.block_on(fanout_redis(&options)));
+    }
     println!("{table}");
     let _ = std::fs::create_dir_all("target");
     if let Ok(mut file) = std::fs::File::create("target/bench-results.md") {
@@ -298,6 +314,85 @@ fn report(results: &Results, options: &Options) -> String {
                 ratio(m[0], m[2])
             ));
         }
+    }
+    out
+}
+
+/// h3rs fan-out across two instances sharing a `redis-server` (from PATH, on a
+/// free port, pinned beside the servers), against one instance, same run:
+/// 1 publisher on instance A, 1,000 subscribers split over A and B, 200/s.
+async fn fanout_redis(options: &Options) -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut redis = Command::new("taskset")
+        .args([
+            "-c",
+            "0",
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .args(["--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("fanout-redis needs redis-server on PATH (apt-get install redis-server)");
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "redis-server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let url = format!("redis://127.0.0.1:{port}");
+    let mut one = Vec::new();
+    let mut two = Vec::new();
+    for _ in 0..options.rounds {
+        let single = Server::start("h3rs", &options.peer_read_buf);
+        one.push(scenarios::fanout(&[single.port], 1000, Some(200), options.secs).await);
+        drop(single);
+        let env = [("REDIS_URL", url.clone())];
+        let a = Server::start_with("h3rs", &options.peer_read_buf, &env);
+        let b = Server::start_with("h3rs", &options.peer_read_buf, &env);
+        two.push(scenarios::fanout(&[a.port, b.port], 1000, Some(200), options.secs).await);
+        eprintln!(
+            "fanout-redis: one {:?}\n              two {:?}",
+            one.last(),
+            two.last()
+        );
+    }
+    let _ = redis.kill();
+    let _ = redis.wait();
+    let mut out = String::from(
+        "\nh3rs fan-out, 1 publisher, 1,000 subscribers, 200/s: one instance, and two \
+         instances through Redis (publisher on A, subscribers split over A and B); median \
+         [min-max]\n\n| figure | one instance | two instances + Redis | ratio |\n| --- | --- | --- | --- |\n",
+    );
+    for (f, (name, _)) in one[0].iter().enumerate() {
+        let a: Vec<f64> = one.iter().map(|r| r[f].1).collect();
+        let b: Vec<f64> = two.iter().map(|r| r[f].1).collect();
+        let cell = |v: &[f64]| {
+            let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            format!("{} [{}-{}]", fmt(median(v)), fmt(lo), fmt(hi))
+        };
+        let ratio = if median(&a) == 0.0 {
+            "-".to_string()
+        } else {
+            format!("{:.2}", median(&b) / median(&a))
+        };
+        out.push_str(&format!(
+            "| {name} | {} | {} | {ratio} |\n",
+            cell(&a),
+            cell(&b)
+        ));
     }
     out
 }

@@ -102,13 +102,19 @@ struct Received {
 /// the publisher sends that many messages per second for `secs`; without,
 /// as fast as the server takes them. Every subscriber should get every
 /// message once, in order.
-pub async fn fanout(port: u16, subscribers: usize, rate: Option<u32>, secs: f64) -> Figures {
+///
+/// With several `ports` (instances sharing a pub/sub backend), the
+/// subscribers are spread over them and the publisher is on the first.
+pub async fn fanout(ports: &[u16], subscribers: usize, rate: Option<u32>, secs: f64) -> Figures {
     let base = Instant::now();
     let mut subs = Vec::new();
-    for _ in 0..subscribers {
+    for i in 0..subscribers {
+        let port = ports[i % ports.len()];
         subs.push(Conn::websocket(port, "/pubsub").await.expect("subscriber"));
     }
-    let mut publisher = Conn::websocket(port, "/pubsub").await.expect("publisher");
+    let mut publisher = Conn::websocket(ports[0], "/pubsub")
+        .await
+        .expect("publisher");
 
     // Until every subscriber has seen a warm-up message, the server may not
     // have subscribed them all yet.
