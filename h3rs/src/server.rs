@@ -489,13 +489,21 @@ impl Drop for Slot {
 }
 
 /// Answers a connection beyond [`ServeOptions::max_connections`] and closes it.
-async fn refuse<IO: AsyncRead + AsyncWrite + Unpin>(mut stream: IO) {
+async fn refuse<IO: AsyncRead + AsyncWrite + Unpin>(stream: IO) {
     const BODY: &str = r#"{"status":503,"statusText":"Service Unavailable","message":"Too many connections: try again later"}"#;
     let response = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
          content-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n{BODY}",
         BODY.len()
     );
+    answer_and_close(stream, &response).await;
+}
+
+/// Writes a whole HTTP/1.1 answer on a connection hyper never saw, then closes it.
+pub(crate) async fn answer_and_close<IO: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: IO,
+    response: &str,
+) {
     let answered = async {
         stream.write_all(response.as_bytes()).await?;
         stream.shutdown().await?;

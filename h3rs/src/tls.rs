@@ -19,7 +19,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
@@ -174,21 +173,12 @@ impl Tls {
 }
 
 /// Tells a plain-HTTP client, in plain HTTP, that this port speaks HTTPS.
-async fn refuse_plain(mut stream: TcpStream) {
+async fn refuse_plain(stream: TcpStream) {
     const BODY: &str = r#"{"status":400,"statusText":"Bad Request","message":"This port speaks HTTPS: use https://"}"#;
     let response = format!(
         "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\n\
          content-length: {}\r\nconnection: close\r\n\r\n{BODY}",
         BODY.len()
     );
-    let answered = async {
-        stream.write_all(response.as_bytes()).await?;
-        stream.shutdown().await?;
-        // Read what the client sent until it hangs up: closing with unread data would reset
-        // the connection, and the client could lose the answer.
-        let mut sink = [0u8; 1024];
-        while stream.read(&mut sink).await? > 0 {}
-        Ok::<_, io::Error>(())
-    };
-    let _ = tokio::time::timeout(Duration::from_secs(1), answered).await;
+    crate::server::answer_and_close(stream, &response).await;
 }
