@@ -72,7 +72,6 @@ async fn read_loop<H: WebSocket>(
     // The code we closed with wins over the client's echo of it.
     let mut ours: Option<CloseDetails> = None;
     let mut theirs: Option<CloseDetails> = None;
-    let mut close_deadline: Option<Instant> = None;
     let mut shutting_down = false;
     let ping_every = options.ping_interval;
     let mut awaiting_pong = false;
@@ -141,9 +140,8 @@ async fn read_loop<H: WebSocket>(
                 match now {
                     PeerState::Open => {}
                     PeerState::Closing => {
-                        if close_deadline.is_none() {
+                        if close_timer.is_none() {
                             let deadline = Instant::now() + options.close_timeout;
-                            close_deadline = Some(deadline);
                             close_timer = Some(OnWake::new(sleep_until(deadline)));
                         }
                     }
@@ -170,7 +168,7 @@ async fn read_loop<H: WebSocket>(
             }
         }
         // A close we started (peer.close, a slow consumer, a panic) decides the code.
-        if ours.is_none() && close_deadline.is_some() {
+        if ours.is_none() && close_timer.is_some() {
             ours = peer.closing_details();
         }
     }
