@@ -20,11 +20,15 @@ impl files {
         read(&path).await
     }
     /// Binds the request to the function's parameters and calls it.
-    async fn respond(
+    fn respond(
         mut event: ::h3rs::H3Event,
-    ) -> ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError> {
-        let path: String = event.param("path")?;
-        ::std::result::Result::Ok(Self::function(path, &mut event).await)
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError>,
+    > + use<> {
+        async move {
+            let path: String = event.param("path")?;
+            ::std::result::Result::Ok(Self::function(path, &mut event).await)
+        }
     }
 }
 impl ::h3rs::Handler for files {
@@ -32,8 +36,9 @@ impl ::h3rs::Handler for files {
         &self,
         event: ::h3rs::H3Event,
     ) -> ::h3rs::BoxFuture<'static, ::h3rs::Response> {
+        let respond = Self::respond(event);
         ::std::boxed::Box::pin(async move {
-            ::h3rs::IntoResponse::into_response(Self::respond(event).await)
+            ::h3rs::IntoResponse::into_response(respond.await)
         })
     }
 }

@@ -24,13 +24,17 @@ impl user {
         Ok(Json(User::find(id).await?))
     }
     /// Binds the request to the function's parameters and calls it.
-    async fn respond(
+    fn respond(
         mut event: ::h3rs::H3Event,
-    ) -> ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError> {
-        let id: u64 = event.param("id")?;
-        let q = <Query<Paging> as ::h3rs::extract::Extract<_>>::extract(&mut event)
-            .await?;
-        ::std::result::Result::Ok(Self::function(id, q, &event).await)
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError>,
+    > + use<> {
+        async move {
+            let id: u64 = event.param("id")?;
+            let q = <Query<Paging> as ::h3rs::extract::Extract<_>>::extract(&mut event)
+                .await?;
+            ::std::result::Result::Ok(Self::function(id, q, &event).await)
+        }
     }
 }
 impl ::h3rs::Handler for user {
@@ -38,8 +42,9 @@ impl ::h3rs::Handler for user {
         &self,
         event: ::h3rs::H3Event,
     ) -> ::h3rs::BoxFuture<'static, ::h3rs::Response> {
+        let respond = Self::respond(event);
         ::std::boxed::Box::pin(async move {
-            ::h3rs::IntoResponse::into_response(Self::respond(event).await)
+            ::h3rs::IntoResponse::into_response(respond.await)
         })
     }
     fn requires(&self, requirements: &mut ::h3rs::Requirements) {

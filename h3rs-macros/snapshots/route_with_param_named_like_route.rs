@@ -24,13 +24,19 @@ impl note {
         }
     }
     /// Binds the request to the function's parameters and calls it.
-    async fn respond(
+    fn respond(
         mut event: ::h3rs::H3Event,
-    ) -> ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError> {
-        let note: u64 = event.param("note")?;
-        let notes = <State<Notes> as ::h3rs::extract::Extract<_>>::extract(&mut event)
-            .await?;
-        ::std::result::Result::Ok(Self::function(note, notes).await)
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError>,
+    > + use<> {
+        async move {
+            let note: u64 = event.param("note")?;
+            let notes = <State<
+                Notes,
+            > as ::h3rs::extract::Extract<_>>::extract(&mut event)
+                .await?;
+            ::std::result::Result::Ok(Self::function(note, notes).await)
+        }
     }
 }
 impl ::h3rs::Handler for note {
@@ -38,8 +44,9 @@ impl ::h3rs::Handler for note {
         &self,
         event: ::h3rs::H3Event,
     ) -> ::h3rs::BoxFuture<'static, ::h3rs::Response> {
+        let respond = Self::respond(event);
         ::std::boxed::Box::pin(async move {
-            ::h3rs::IntoResponse::into_response(Self::respond(event).await)
+            ::h3rs::IntoResponse::into_response(respond.await)
         })
     }
     fn requires(&self, requirements: &mut ::h3rs::Requirements) {

@@ -20,17 +20,21 @@ impl create {
         db.insert(item).await
     }
     /// Binds the request to the function's parameters and calls it.
-    async fn respond(
+    fn respond(
         mut event: ::h3rs::H3Event,
-    ) -> ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError> {
-        let db = <State<Db> as ::h3rs::FromEvent>::from_event(&mut event).await?;
-        let metrics = <Option<
-            State<Metrics>,
-        > as ::h3rs::FromEvent>::from_event(&mut event)
-            .await?;
-        let arg2 = <Json<Item> as ::h3rs::extract::Extract<_>>::extract(&mut event)
-            .await?;
-        ::std::result::Result::Ok(Self::function(db, metrics, arg2).await)
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError>,
+    > + use<> {
+        async move {
+            let db = <State<Db> as ::h3rs::FromEvent>::from_event(&mut event).await?;
+            let metrics = <Option<
+                State<Metrics>,
+            > as ::h3rs::FromEvent>::from_event(&mut event)
+                .await?;
+            let arg2 = <Json<Item> as ::h3rs::extract::Extract<_>>::extract(&mut event)
+                .await?;
+            ::std::result::Result::Ok(Self::function(db, metrics, arg2).await)
+        }
     }
 }
 impl ::h3rs::Handler for create {
@@ -38,8 +42,9 @@ impl ::h3rs::Handler for create {
         &self,
         event: ::h3rs::H3Event,
     ) -> ::h3rs::BoxFuture<'static, ::h3rs::Response> {
+        let respond = Self::respond(event);
         ::std::boxed::Box::pin(async move {
-            ::h3rs::IntoResponse::into_response(Self::respond(event).await)
+            ::h3rs::IntoResponse::into_response(respond.await)
         })
     }
     fn requires(&self, requirements: &mut ::h3rs::Requirements) {

@@ -16,10 +16,12 @@ impl index {
         Html("<h1>Hello</h1>")
     }
     /// Binds the request to the function's parameters and calls it.
-    async fn respond(
+    fn respond(
         _: ::h3rs::H3Event,
-    ) -> ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError> {
-        ::std::result::Result::Ok(Self::function().await)
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError>,
+    > + use<> {
+        async move { ::std::result::Result::Ok(Self::function().await) }
     }
 }
 impl ::h3rs::Handler for index {
@@ -27,8 +29,9 @@ impl ::h3rs::Handler for index {
         &self,
         event: ::h3rs::H3Event,
     ) -> ::h3rs::BoxFuture<'static, ::h3rs::Response> {
+        let respond = Self::respond(event);
         ::std::boxed::Box::pin(async move {
-            ::h3rs::IntoResponse::into_response(Self::respond(event).await)
+            ::h3rs::IntoResponse::into_response(respond.await)
         })
     }
 }

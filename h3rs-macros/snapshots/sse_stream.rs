@@ -40,8 +40,9 @@ impl ::h3rs::Handler for clock {
         &self,
         event: ::h3rs::H3Event,
     ) -> ::h3rs::BoxFuture<'static, ::h3rs::Response> {
+        let respond = Self::respond(event);
         ::std::boxed::Box::pin(async move {
-            ::h3rs::IntoResponse::into_response(Self::respond(event).await)
+            ::h3rs::IntoResponse::into_response(respond.await)
         })
     }
 }

@@ -73,8 +73,9 @@ impl ::h3rs::Handler for room {
         &self,
         event: ::h3rs::H3Event,
     ) -> ::h3rs::BoxFuture<'static, ::h3rs::Response> {
+        let respond = Self::respond(event);
         ::std::boxed::Box::pin(async move {
-            ::h3rs::IntoResponse::into_response(Self::respond(event).await)
+            ::h3rs::IntoResponse::into_response(respond.await)
         })
     }
     fn requires(&self, requirements: &mut ::h3rs::Requirements) {
@@ -106,8 +107,9 @@ impl ::h3rs::Handler for quiet {
         &self,
         event: ::h3rs::H3Event,
     ) -> ::h3rs::BoxFuture<'static, ::h3rs::Response> {
+        let respond = Self::respond(event);
         ::std::boxed::Box::pin(async move {
-            ::h3rs::IntoResponse::into_response(Self::respond(event).await)
+            ::h3rs::IntoResponse::into_response(respond.await)
         })
     }
 }

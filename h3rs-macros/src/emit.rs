@@ -109,8 +109,9 @@ pub(crate) fn handler_impl(function: &Function, bindings: &[Binding]) -> TokenSt
         #(#cfgs)*
         impl ::h3rs::Handler for #name {
             fn call(&self, #event: ::h3rs::H3Event) -> ::h3rs::BoxFuture<'static, ::h3rs::Response> {
+                let respond = Self::respond(#event);
                 ::std::boxed::Box::pin(async move {
-                    ::h3rs::IntoResponse::into_response(Self::respond(#event).await)
+                    ::h3rs::IntoResponse::into_response(respond.await)
                 })
             }
             #requires

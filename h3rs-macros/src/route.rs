@@ -167,9 +167,11 @@ fn methods(
         ReturnType::Default => Span::call_site(),
     };
     let result = quote_spanned! {output=>
-        ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError>
+        impl ::std::future::Future<
+            Output = ::std::result::Result<impl ::h3rs::IntoResponse, ::h3rs::HttpError>,
+        > + use<>
     };
-    let body = quote_spanned! {output=> {
+    let body = quote_spanned! {output=> async move {
         #(#lets)*
         ::std::result::Result::Ok(Self::function(#(#values),*) #wait)
     }};
@@ -179,6 +181,10 @@ fn methods(
         #vis #sig #block
 
         /// Binds the request to the function's parameters and calls it.
-        async fn respond(#input: ::h3rs::H3Event) -> #result #body
+        fn respond(
+            #input: ::h3rs::H3Event,
+        ) -> #result {
+            #body
+        }
     }
 }

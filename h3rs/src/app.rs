@@ -1,10 +1,12 @@
 //! `H3`: the app. Routes, middleware, hooks, state, and `handle`.
 
 use std::any::Any;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 
 use futures_util::FutureExt;
+use futures_util::future::Either;
 use http::header::{ALLOW, CONTENT_LENGTH, HeaderValue};
 use http::{Method, Uri};
 
@@ -788,18 +790,18 @@ impl H3 {
 
     /// [`H3::handle`], for a request that came on a served connection: through the app's
     /// layers if it has any.
-    pub(crate) async fn serve(
+    pub(crate) fn serve(
         &self,
         mut request: Request,
         connection: Option<Arc<Connection>>,
-    ) -> Response {
+    ) -> impl Future<Output = Response> + Send + use<> {
         match self.layered() {
-            None => self.app.serve_request(request, connection).await,
+            None => Either::Left(self.app.serve_request(request, connection)),
             Some(stack) => {
                 if let Some(connection) = connection {
                     request.extensions_mut().insert(connection);
                 }
-                stack.call_erased(request).await
+                Either::Right(stack.call_erased(request))
             }
         }
     }
@@ -835,11 +837,16 @@ impl App {
     }
 
     /// The pipeline inside the app's layers: hooks, middleware, routing, the handler.
-    pub(crate) async fn serve_request(
-        &self,
+    ///
+    /// Everything up to the handler runs now, when the request arrives; the future holds
+    /// only the handler's future and what the response hooks need. hyper moves a request's
+    /// future into place and polls it: a future the size of every stage (it was 2 KiB)
+    /// cost more copying than routing did.
+    pub(crate) fn serve_request(
+        self: &Arc<Self>,
         request: Request,
         connection: Option<Arc<Connection>>,
-    ) -> Response {
+    ) -> impl Future<Output = Response> + Send + use<> {
         let mut event = H3Event::new(
             request,
             self.config.clone(),
@@ -849,56 +856,75 @@ impl App {
             connection,
         );
         let is_head = event.method() == Method::HEAD;
-        let info =
-            (!self.on_response.is_empty() || !self.on_error.is_empty()).then(|| RequestInfo {
+        let hooks = (!self.on_response.is_empty() || !self.on_error.is_empty()).then(|| {
+            let info = RequestInfo {
                 method: event.method().clone(),
                 uri: event.uri().clone(),
-            });
+            };
+            (self.clone(), info)
+        });
         for Hook { scope, hook } in &self.on_request {
             if scope.applies_to(event.method(), event.path()) {
                 hook(&mut event);
             }
         }
         let endpoint = self.route(&mut event);
-        let pipeline = Next::new(self.middleware.clone(), endpoint).run(event);
-        let mut response = match AssertUnwindSafe(pipeline).catch_unwind().await {
-            Ok(response) => response,
-            Err(panic) => {
-                tracing::error!(panic = panic_message(&*panic), "handler panicked");
-                HttpError::new(
-                    http::StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal Server Error",
-                )
-                .into_response()
-            }
-        };
-        if let Some(info) = &info {
-            if let Some(RenderedError(err)) = response.extensions().get::<RenderedError>().cloned()
-            {
-                let replaced = self
-                    .on_error
-                    .iter()
-                    .filter(|hook| hook.scope.applies_to(&info.method, info.uri.path()))
-                    .find_map(|hook| (hook.hook)(&err, info));
-                if let Some(replaced) = replaced {
-                    response = replaced;
+        let middleware = self.middleware.clone();
+        // The handler (or the first middleware) is called here, so a panic in its
+        // synchronous part is caught here; one while it runs, when it is polled.
+        let pipeline = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            Next::new(middleware, endpoint).run(event)
+        }));
+        async move {
+            let outcome = match pipeline {
+                Ok(pipeline) => AssertUnwindSafe(pipeline).catch_unwind().await,
+                Err(panic) => Err(panic),
+            };
+            let mut response = match outcome {
+                Ok(response) => response,
+                Err(panic) => {
+                    tracing::error!(panic = panic_message(&*panic), "handler panicked");
+                    HttpError::new(
+                        http::StatusCode::INTERNAL_SERVER_ERROR,
+                        "Internal Server Error",
+                    )
+                    .into_response()
                 }
+            };
+            if let Some((app, info)) = &hooks {
+                app.after(info, &mut response);
             }
-            for Hook { scope, hook } in &self.on_response {
-                if scope.applies_to(&info.method, info.uri.path()) {
-                    hook(info, &mut response);
+            if is_head {
+                // Keep the length the GET would have had, as HEAD promises.
+                let exact = http_body::Body::size_hint(response.body()).exact();
+                if let Some(len) =
+                    exact.filter(|_| !response.headers().contains_key(CONTENT_LENGTH))
+                {
+                    response.headers_mut().insert(CONTENT_LENGTH, len.into());
                 }
+                *response.body_mut() = Body::empty();
+            }
+            response
+        }
+    }
+
+    /// The `on_error` and `on_response` hooks, once the pipeline has answered.
+    fn after(&self, info: &RequestInfo, response: &mut Response) {
+        if let Some(RenderedError(err)) = response.extensions().get::<RenderedError>().cloned() {
+            let replaced = self
+                .on_error
+                .iter()
+                .filter(|hook| hook.scope.applies_to(&info.method, info.uri.path()))
+                .find_map(|hook| (hook.hook)(&err, info));
+            if let Some(replaced) = replaced {
+                *response = replaced;
             }
         }
-        if is_head {
-            // Keep the length the GET would have had, as HEAD promises.
-            let exact = http_body::Body::size_hint(response.body()).exact();
-            if let Some(len) = exact.filter(|_| !response.headers().contains_key(CONTENT_LENGTH)) {
-                response.headers_mut().insert(CONTENT_LENGTH, len.into());
+        for Hook { scope, hook } in &self.on_response {
+            if scope.applies_to(&info.method, info.uri.path()) {
+                hook(info, response);
             }
-            *response.body_mut() = Body::empty();
         }
-        response
     }
 }
 

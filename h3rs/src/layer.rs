@@ -158,7 +158,7 @@ impl Erased for AppCore {
     fn call(&self, mut request: Request) -> BoxFuture<'static, Response> {
         let app = self.0.clone();
         let connection = request.extensions_mut().remove::<Arc<Connection>>();
-        Box::pin(async move { app.serve_request(request, connection).await })
+        Box::pin(app.serve_request(request, connection))
     }
 }
 

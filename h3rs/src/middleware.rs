@@ -3,6 +3,8 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use futures_util::future::Either;
+
 use crate::error::HttpError;
 use crate::event::H3Event;
 use crate::handler::{BoxFuture, Handler};
@@ -127,17 +129,21 @@ impl Next {
     /// order they were added, then the handler, or the router's error (404,
     /// 405, 426) when no route matched. It consumes `self`, so the rest of
     /// the pipeline runs at most once. See [`Middleware`] for an example.
-    pub async fn run(mut self, event: H3Event) -> Response {
+    ///
+    /// The next middleware (or the handler) is called right away and its future returned
+    /// as it is: a request's future stays as small as the handler's, not the size of every
+    /// layer of the pipeline.
+    pub fn run(mut self, event: H3Event) -> impl Future<Output = Response> + Send + 'static {
         while let Some(entry) = self.chain.get(self.index) {
             self.index += 1;
             if entry.scope.applies_to(event.method(), event.path()) {
                 let middleware = entry.middleware.clone();
-                return middleware.handle(event, self).await;
+                return Either::Left(middleware.handle(event, self));
             }
         }
         match self.endpoint {
-            Endpoint::Handler(handler) => handler.call(event).await,
-            Endpoint::Error(err) => err.into_response(),
+            Endpoint::Handler(handler) => Either::Left(handler.call(event)),
+            Endpoint::Error(err) => Either::Right(std::future::ready(err.into_response())),
         }
     }
 }

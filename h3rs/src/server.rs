@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::Either;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -634,18 +635,19 @@ impl Connection {
         let this = Arc::new(self);
         let requests = activity.clone();
         let service = service_fn(move |mut request: http::Request<Incoming>| {
-            let this = this.clone();
             let in_flight = requests.request();
             if request.method() == http::Method::CONNECT {
                 request
                     .extensions_mut()
                     .insert(OpenStream(requests.clone()));
             }
+            let response = this.handle(request);
             async move {
-                let response = this.handle(request).await;
+                let response = response.await;
                 Ok::<_, Infallible>(response.map(|body| TrackedBody::new(body, in_flight)))
             }
         });
+
         let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
         tokio::pin!(connection);
         // Every request wakes this task; only the connection has news each time.
@@ -669,20 +671,26 @@ impl Connection {
         }
     }
 
-    async fn handle(&self, request: http::Request<Incoming>) -> crate::Response {
+    /// The request's answer: routed and started now, finished by the future.
+    fn handle(
+        &self,
+        request: http::Request<Incoming>,
+    ) -> impl Future<Output = crate::Response> + Send + use<> {
         let log = RequestLog::start(&request);
         let response = match self.refusal(&request) {
-            Some(refusal) => refusal.into_response(),
-            None => {
+            Some(refusal) => Either::Left(std::future::ready(refusal.into_response())),
+            None => Either::Right(
                 self.app
-                    .serve(request.map(Body::from), Some(self.info.clone()))
-                    .await
-            }
+                    .serve(request.map(Body::from), Some(self.info.clone())),
+            ),
         };
-        if let Some(log) = log {
-            log.finish(response.status());
+        async move {
+            let response = response.await;
+            if let Some(log) = log {
+                log.finish(response.status());
+            }
+            response
         }
-        response
     }
 
     /// What the server answers by itself, before the app: a request no app should see.

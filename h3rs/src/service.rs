@@ -49,13 +49,9 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let request = request.map(Body::from_any);
-        // Build the layer stack in `self`, not in a clone that would build it again.
-        if let Some(stack) = self.layered() {
-            let response = stack.call_erased(request);
-            return Box::pin(async move { Ok(response.await) });
-        }
-        let app = self.clone();
-        Box::pin(async move { Ok(app.serve(request, None).await) })
+        // Served from `self`, whose layer stack is built once, not from a clone that would
+        // build it again.
+        let response = self.serve(request.map(Body::from_any), None);
+        Box::pin(async move { Ok(response.await) })
     }
 }
