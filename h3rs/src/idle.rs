@@ -1,69 +1,130 @@
-//! Idle connections: a connection that sends no byte while no request of its is in flight
-//! is closed after the idle timeout, so that clients cannot hold descriptors for nothing.
+//! Idle and slow connections: a connection that sends no byte while no request of its is in
+//! flight is closed after the idle timeout, and one that starts a request head and does not
+//! finish it is cut off after the header-read timeout (slowloris), so that clients cannot hold
+//! descriptors for nothing.
 //!
 //! Reads are seen by [`Watched`], a wrapper around the socket; requests in flight by the
 //! [`InFlight`] guard that each response body carries until hyper drops it (a streamed
 //! response, an event stream, is in flight for as long as it runs). A connection upgraded to
 //! a WebSocket leaves hyper, and with it this watch: it has pings of its own.
+//!
+//! Time is counted in ticks of one periodic timer per connection, a quarter of the shorter
+//! timeout: a read or a request then costs a few relaxed atomic operations, not a clock read
+//! and a timer armed and disarmed per request head (hyper's own header timer did that, and it
+//! was a tenth of the cost of a small request). A timeout is noticed within a tick of its
+//! expiry.
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::time::{Instant, sleep_until};
+use tokio::time::{Instant, MissedTickBehavior, interval_at};
 
 use crate::body::{Body, BoxError};
 
-/// What one connection has done lately.
+/// No request head is under way.
+const NO_HEAD: u64 = u64::MAX;
+
+/// What one connection has done lately, in ticks of its watch ([`Activity::expiry`]).
 #[derive(Debug)]
 pub(crate) struct Activity {
-    start: Instant,
-    /// When the last byte came, or the last response ended: milliseconds since `start`.
+    /// Ticks of the watch so far.
+    tick: AtomicU64,
+    /// The tick of the last byte read or the last response ended.
     last: AtomicU64,
+    /// The tick at which the request head now arriving began, or [`NO_HEAD`]. A new
+    /// connection owes its first head from the start, as hyper's header timeout counted it.
+    head: AtomicU64,
     in_flight: AtomicUsize,
+}
+
+/// Why a connection's watch ended it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Expiry {
+    /// Nothing sent and nothing in flight for the idle timeout: close it gracefully.
+    Idle,
+    /// A request head begun and not finished within the header-read timeout: cut it off.
+    SlowHead,
+}
+
+/// The watch's period and the two timeouts in its ticks.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timeouts {
+    period: Duration,
+    head: u64,
+    idle: u64,
+}
+
+impl Timeouts {
+    pub(crate) fn new(header_read: Duration, idle: Duration) -> Self {
+        let period = (header_read.min(idle) / 4).max(Duration::from_millis(1));
+        let ticks = |timeout: Duration| {
+            let ticks = timeout.as_nanos().div_ceil(period.as_nanos());
+            u64::try_from(ticks).unwrap_or(u64::MAX)
+        };
+        Timeouts {
+            period,
+            head: ticks(header_read),
+            idle: ticks(idle),
+        }
+    }
 }
 
 impl Activity {
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(Activity {
-            start: Instant::now(),
+            tick: AtomicU64::new(0),
             last: AtomicU64::new(0),
+            head: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
         })
     }
 
-    fn touch(&self) {
-        let now = self.start.elapsed().as_millis();
-        self.last
-            .store(u64::try_from(now).unwrap_or(u64::MAX), Ordering::Relaxed);
+    /// Bytes arrived: the connection is active, and a request head has begun unless one
+    /// already had.
+    fn read(&self, heads: bool) {
+        let now = self.tick.load(Relaxed);
+        self.last.store(now, Relaxed);
+        if heads && self.head.load(Relaxed) == NO_HEAD {
+            self.head.store(now, Relaxed);
+        }
     }
 
-    /// Marks a request in flight until the guard is dropped.
+    /// The connection speaks HTTP/2: it has no request heads to time, only frames.
+    fn no_heads(&self) {
+        self.head.store(NO_HEAD, Relaxed);
+    }
+
+    /// Marks a request in flight until the guard is dropped; its head is complete.
     pub(crate) fn request(self: &Arc<Self>) -> InFlight {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.head.store(NO_HEAD, Relaxed);
+        self.in_flight.fetch_add(1, Relaxed);
         InFlight(self.clone())
     }
 
-    /// Completes once the connection has sent nothing for `timeout` with no request in
-    /// flight.
-    pub(crate) async fn idle(&self, timeout: Duration) {
+    /// Completes when the connection should end: idle, or too slow with a request head.
+    pub(crate) async fn expiry(&self, timeouts: Timeouts) -> Expiry {
+        let mut ticks = interval_at(Instant::now() + timeouts.period, timeouts.period);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
-            let last = self.start + Duration::from_millis(self.last.load(Ordering::Relaxed));
-            let deadline = last + timeout;
-            let now = Instant::now();
-            if now < deadline {
-                sleep_until(deadline).await;
-            } else if self.in_flight.load(Ordering::Relaxed) == 0 {
-                return;
-            } else {
-                // Busy: the end of the request touches `last`, which moves the deadline.
-                sleep_until(now + timeout).await;
+            ticks.tick().await;
+            let now = self.tick.fetch_add(1, Relaxed) + 1;
+            if self.in_flight.load(Relaxed) > 0 {
+                continue;
+            }
+            // Strictly more ticks than the timeout: the read may have come just before a tick.
+            let head = self.head.load(Relaxed);
+            if head != NO_HEAD && now.saturating_sub(head) > timeouts.head {
+                return Expiry::SlowHead;
+            }
+            if now.saturating_sub(self.last.load(Relaxed)) > timeouts.idle {
+                return Expiry::Idle;
             }
         }
     }
@@ -75,9 +136,12 @@ pub(crate) struct InFlight(Arc<Activity>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
-        // The idle time counts from the end of the last response, not from its request.
-        self.0.touch();
+        let activity = &self.0;
+        activity.in_flight.fetch_sub(1, Relaxed);
+        // The idle time counts from the end of the last response, not from its request. Bytes
+        // read meanwhile (a request body) were no head.
+        activity.last.store(activity.tick.load(Relaxed), Relaxed);
+        activity.head.store(NO_HEAD, Relaxed);
     }
 }
 
@@ -99,16 +163,45 @@ impl OpenStream {
 pub(crate) struct Watched<IO, Held> {
     io: IO,
     activity: Arc<Activity>,
+    protocol: Protocol,
     _held: Held,
 }
+
+/// What the connection's first bytes said it speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Protocol {
+    /// Not yet known: the bytes so far (this many) begin HTTP/2's preface.
+    Unknown(usize),
+    Http1,
+    Http2,
+}
+
+/// How an HTTP/2 connection begins (RFC 9113 section 3.4).
+const HTTP2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 impl<IO, Held> Watched<IO, Held> {
     pub(crate) fn new(io: IO, activity: Arc<Activity>, held: Held) -> Self {
         Watched {
             io,
             activity,
+            protocol: Protocol::Unknown(0),
             _held: held,
         }
+    }
+
+    /// Learns the protocol from the bytes just read, which follow `matched` bytes of the
+    /// preface.
+    fn learn(&mut self, matched: usize, read: &[u8]) {
+        let rest = &HTTP2_PREFACE[matched..];
+        let n = read.len().min(rest.len());
+        self.protocol = if read[..n] != rest[..n] {
+            Protocol::Http1
+        } else if n == rest.len() {
+            self.activity.no_heads();
+            Protocol::Http2
+        } else {
+            Protocol::Unknown(matched + n)
+        };
     }
 }
 
@@ -122,7 +215,10 @@ impl<IO: AsyncRead + Unpin, Held: Unpin> AsyncRead for Watched<IO, Held> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.io).poll_read(cx, buf);
         if buf.filled().len() > before {
-            this.activity.touch();
+            if let Protocol::Unknown(matched) = this.protocol {
+                this.learn(matched, &buf.filled()[before..]);
+            }
+            this.activity.read(this.protocol != Protocol::Http2);
         }
         polled
     }

@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 
 use crate::accept::AcceptErrors;
 use crate::error::HttpError;
-use crate::idle::{Activity, OpenStream, TrackedBody, Watched};
+use crate::idle::{Activity, Expiry, OpenStream, Timeouts, TrackedBody, Watched};
 use crate::request_log::RequestLog;
 use crate::response::IntoResponse;
 use crate::wake_gate::OnWake;
@@ -156,9 +156,11 @@ impl ServeOptions {
         self
     }
 
-    /// How long a client may take to send a request head (default 10 s):
-    /// a slowloris client is disconnected after it. Applies to HTTP/1; behind
-    /// a proxy that buffers request heads, a short timeout suffices.
+    /// How long a client may take to send a request head, from its first byte, and a new
+    /// connection to send its first head (default 10 s): a slowloris client is
+    /// disconnected after it. Applies to HTTP/1; behind a proxy that buffers request heads,
+    /// a short timeout suffices. Like the idle timeout, it is checked a few times per
+    /// timeout, and noticed within a quarter of the shorter of the two.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
         self
@@ -218,12 +220,12 @@ impl ServeOptions {
     }
 
     /// How long a connection may send nothing while none of its requests is in flight
-    /// before it is closed (default 60 s): before its first request, and between requests
-    /// on HTTP/2 (where closing sends `GOAWAY`). An HTTP/1.1 connection waiting for its next
-    /// request is also bound by [`header_read_timeout`](ServeOptions::header_read_timeout),
-    /// which hyper starts as soon as the previous response is sent. A request in flight (a
-    /// slow handler, an event stream) keeps its connection, and a WebSocket has its own
-    /// pings ([`WsOptions::ping_interval`](crate::ws::WsOptions::ping_interval)).
+    /// before it is closed (default 60 s): between keep-alive requests, and on HTTP/2 (where
+    /// closing sends `GOAWAY`). A new HTTP/1 connection owes its first request head within
+    /// [`header_read_timeout`](ServeOptions::header_read_timeout) when that is shorter. A
+    /// request in flight (a slow handler, an event stream) keeps its connection, and a
+    /// WebSocket has its own pings
+    /// ([`WsOptions::ping_interval`](crate::ws::WsOptions::ping_interval)).
     ///
     /// ```
     /// use std::time::Duration;
@@ -452,7 +454,7 @@ impl Server {
 
 /// The per-connection limits the server checks itself (hyper checks the head's size).
 struct Limits {
-    idle_timeout: Duration,
+    timeouts: Timeouts,
     max_uri_length: usize,
     max_connections: Option<usize>,
     open: Arc<AtomicUsize>,
@@ -461,7 +463,7 @@ struct Limits {
 impl Limits {
     fn new(options: &ServeOptions) -> Self {
         Limits {
-            idle_timeout: options.idle_timeout,
+            timeouts: Timeouts::new(options.header_read_timeout, options.idle_timeout),
             max_uri_length: options.max_uri_length,
             max_connections: options.max_connections,
             open: Arc::new(AtomicUsize::new(0)),
@@ -524,8 +526,9 @@ fn connection_builder(options: &ServeOptions) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(options.header_read_timeout)
+        // The header-read timeout is the connection watch's (`idle.rs`): hyper's arms a
+        // timer for every request head.
+        .header_read_timeout(None)
         .max_buf_size(options.max_header_size)
         .keep_alive(true);
     // hyper parses up to 100 headers in a stack array; any explicit limit, even 100,
@@ -629,7 +632,7 @@ impl Connection {
     {
         let _running = self.info.shutdown.guard();
         let shutdown = self.info.shutdown.clone();
-        let idle_timeout = self.limits.idle_timeout;
+        let timeouts = self.limits.timeouts;
         let activity = Activity::new();
         let io = Watched::new(stream, activity.clone(), slot);
         let this = Arc::new(self);
@@ -647,12 +650,14 @@ impl Connection {
                 Ok::<_, Infallible>(response.map(|body| TrackedBody::new(body, in_flight)))
             }
         });
-
         let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
         tokio::pin!(connection);
         // Every request wakes this task; only the connection has news each time.
         let triggered = OnWake::new(async move { shutdown.triggered().await });
-        let idle = OnWake::new(activity.idle(idle_timeout));
+        let expiry = OnWake::new({
+            let activity = activity.clone();
+            async move { activity.expiry(timeouts).await }
+        });
         let result = tokio::select! {
             biased;
             result = connection.as_mut() => result,
@@ -660,10 +665,17 @@ impl Connection {
                 connection.as_mut().graceful_shutdown();
                 connection.await
             }
-            () = idle => {
-                tracing::debug!("closing an idle connection");
-                connection.as_mut().graceful_shutdown();
-                connection.await
+            expiry = expiry => match expiry {
+                Expiry::Idle => {
+                    tracing::debug!("closing an idle connection");
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+                // hyper would wait for the head to end: close the socket now.
+                Expiry::SlowHead => {
+                    tracing::debug!("closing a connection whose request head is too slow");
+                    Ok(())
+                }
             }
         };
         if let Err(e) = result {

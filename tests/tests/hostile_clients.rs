@@ -10,6 +10,8 @@ use futures_util::{SinkExt, StreamExt};
 use h3rs::prelude::*;
 use h3rs::ws::WebSocket;
 use h3rs_tests::{raw_exchange, spawn, spawn_with, test_options};
+use http_body_util::Empty;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -20,6 +22,9 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Short enough for a test to watch it pass.
 const IDLE: Duration = Duration::from_millis(200);
+
+/// A header-read timeout as short, for the slowloris tests.
+const HEAD: Duration = Duration::from_millis(200);
 
 fn hello() -> H3 {
     H3::new().get("/hello", |_: H3Event| async { "hello" })
@@ -92,6 +97,94 @@ async fn a_connection_that_sends_nothing_is_closed_after_the_idle_timeout() {
         .unwrap();
     let answered = until_closed(&mut kept).await;
     assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_new_connection_that_sends_nothing_is_closed_after_the_header_timeout() {
+    // The idle timeout stays at its 60 s default: a new connection owes its first head sooner.
+    let server = spawn_with(hello(), test_options().header_read_timeout(HEAD)).await;
+    let mut silent = TcpStream::connect(server.addr).await.unwrap();
+    let started = tokio::time::Instant::now();
+    assert_eq!(until_closed(&mut silent).await, "");
+    assert!(started.elapsed() >= HEAD);
+    assert_eq!(server.get("/hello").await.text(), "hello");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_trickled_request_head_is_cut_off_by_the_header_timeout() {
+    let server = spawn_with(hello(), test_options().header_read_timeout(HEAD)).await;
+    let (mut reader, mut writer) = TcpStream::connect(server.addr).await.unwrap().into_split();
+    let started = tokio::time::Instant::now();
+    // A byte every eighth of the timeout: bytes keep coming, but the head never ends, and
+    // activity does not extend a head's time. The pacing is what is under test.
+    let trickle = tokio::spawn(async move {
+        let head = b"GET /hello HTTP/1.1\r\nHost: x\r\nX-Padding: ";
+        for byte in head.iter().chain(std::iter::repeat(&b'a')) {
+            if writer.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(HEAD / 8).await;
+        }
+    });
+    let mut out = Vec::new();
+    tokio::time::timeout(PATIENCE, reader.read_to_end(&mut out))
+        .await
+        .expect("the server cut the slow head off")
+        .ok();
+    assert!(started.elapsed() >= HEAD);
+    assert!(out.is_empty(), "{}", String::from_utf8_lossy(&out));
+    trickle.abort();
+    assert_eq!(server.get("/hello").await.text(), "hello");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_keep_alive_connection_waits_out_the_idle_timeout_not_the_header_timeout() {
+    let options = test_options()
+        .header_read_timeout(HEAD)
+        .idle_timeout(PATIENCE);
+    let server = spawn_with(hello(), options).await;
+    let (mut sender, _connection) = h3rs_tests::http1(server.addr).await;
+    for _ in 0..2 {
+        let response = sender
+            .send_request(
+                h3rs_tests::request("GET", "/hello")
+                    .body(Empty::<bytes::Bytes>::new())
+                    .unwrap(),
+            )
+            .await
+            .expect("the kept connection still serves");
+        assert_eq!(response.status(), 200);
+        // Three header timeouts with no byte sent: waiting for the next request is idling.
+        tokio::time::sleep(HEAD * 3).await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_http2_connection_has_no_request_head_to_time() {
+    let options = test_options()
+        .header_read_timeout(HEAD)
+        .idle_timeout(PATIENCE);
+    let server = spawn_with(hello(), options).await;
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
+    let connection = tokio::spawn(connection);
+    for _ in 0..2 {
+        // Frames come (settings, window updates) but no HTTP/1 head ever will.
+        tokio::time::sleep(HEAD * 3).await;
+        let request = h3rs_tests::request("GET", "/hello")
+            .body(Empty::<bytes::Bytes>::new())
+            .unwrap();
+        let response = sender.send_request(request).await.expect("still open");
+        assert_eq!(response.status(), 200);
+    }
+    assert!(!connection.is_finished());
     server.stop().await;
 }
 
