@@ -89,6 +89,7 @@ mod layer;
 mod macros;
 mod middleware;
 mod path_scope;
+mod protocol;
 pub mod pubsub;
 mod register;
 mod request_log;

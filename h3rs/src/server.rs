@@ -9,8 +9,7 @@ use std::time::Duration;
 use futures_util::future::Either;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use std::future::Future;
@@ -21,6 +20,7 @@ use tokio::net::TcpListener;
 use crate::accept::AcceptErrors;
 use crate::error::HttpError;
 use crate::idle::{Activity, Expiry, OpenStream, Timeouts, TrackedBody, Watched};
+use crate::protocol::{Builders, HttpConnection};
 use crate::request_log::RequestLog;
 use crate::response::IntoResponse;
 use crate::wake_gate::OnWake;
@@ -522,10 +522,9 @@ pub(crate) async fn answer_and_close<IO: AsyncRead + AsyncWrite + Unpin>(
 /// hyper's own limit on request headers.
 const HYPER_MAX_HEADERS: usize = 100;
 
-fn connection_builder(options: &ServeOptions) -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
+fn connection_builders(options: &ServeOptions) -> Builders {
+    let mut http1 = hyper::server::conn::http1::Builder::new();
+    http1
         // The header-read timeout is the connection watch's (`idle.rs`): hyper's arms a
         // timer for every request head.
         .header_read_timeout(None)
@@ -535,15 +534,15 @@ fn connection_builder(options: &ServeOptions) -> auto::Builder<TokioExecutor> {
     // makes it allocate and zero a 100-entry array twice per request (measured with
     // callgrind: a fifth of the instructions of a plaintext request).
     if options.max_headers != HYPER_MAX_HEADERS {
-        builder.http1().max_headers(options.max_headers);
+        http1.max_headers(options.max_headers);
     }
-    builder
-        .http2()
+    let mut http2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+    http2
         .timer(TokioTimer::new())
         .max_header_list_size(options.max_header_size as u32)
         // RFC 8441: WebSockets over HTTP/2, as an extended CONNECT on the route's upgrade slot.
         .enable_connect_protocol();
-    builder
+    Builders { http1, http2 }
 }
 
 /// What every connection of one app goes through, whether the listener accepted it or a
@@ -552,7 +551,7 @@ fn connection_builder(options: &ServeOptions) -> auto::Builder<TokioExecutor> {
 #[derive(Clone)]
 pub(crate) struct Connections {
     app: Arc<H3>,
-    builder: auto::Builder<TokioExecutor>,
+    builders: Arc<Builders>,
     limits: Arc<Limits>,
     shutdown: Shutdown,
     body_limit: Option<usize>,
@@ -562,7 +561,7 @@ impl Connections {
     pub(crate) fn new(app: Arc<H3>, options: &ServeOptions, shutdown: Shutdown) -> Self {
         Connections {
             app,
-            builder: connection_builder(options),
+            builders: Arc::new(connection_builders(options)),
             limits: Arc::new(Limits::new(options)),
             shutdown,
             body_limit: options.body_limit,
@@ -608,11 +607,11 @@ impl Connections {
             }),
             limits: self.limits.clone(),
         };
-        let builder = self.builder.clone();
+        let builders = self.builders.clone();
         async move {
             let Some(io) = io.await else { return };
             match slot {
-                Some(slot) => connection.serve(builder, io, slot).await,
+                Some(slot) => connection.serve(builders, io, slot).await,
                 None => refuse(io).await,
             }
         }
@@ -626,7 +625,7 @@ struct Connection {
 }
 
 impl Connection {
-    async fn serve<IO>(self, builder: auto::Builder<TokioExecutor>, stream: IO, slot: Slot)
+    async fn serve<IO>(self, builders: Arc<Builders>, stream: IO, slot: Slot)
     where
         IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
@@ -650,8 +649,7 @@ impl Connection {
                 Ok::<_, Infallible>(response.map(|body| TrackedBody::new(body, in_flight)))
             }
         });
-        let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
-        tokio::pin!(connection);
+        let mut connection = HttpConnection::new(builders, io, service);
         // Every request wakes this task; only the connection has news each time.
         let triggered = OnWake::new(async move { shutdown.triggered().await });
         let expiry = OnWake::new({
@@ -660,16 +658,16 @@ impl Connection {
         });
         let result = tokio::select! {
             biased;
-            result = connection.as_mut() => result,
+            result = &mut connection => result,
             () = triggered => {
-                connection.as_mut().graceful_shutdown();
-                connection.await
+                connection.graceful_shutdown();
+                (&mut connection).await
             }
             expiry = expiry => match expiry {
                 Expiry::Idle => {
                     tracing::debug!("closing an idle connection");
-                    connection.as_mut().graceful_shutdown();
-                    connection.await
+                    connection.graceful_shutdown();
+                    (&mut connection).await
                 }
                 // hyper would wait for the head to end: close the socket now.
                 Expiry::SlowHead => {
