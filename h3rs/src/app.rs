@@ -1,12 +1,8 @@
 //! `H3`: the app. Routes, middleware, hooks, state, and `handle`.
 
-use std::any::Any;
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 
-use futures_util::FutureExt;
-use futures_util::future::Either;
 use http::header::{ALLOW, CONTENT_LENGTH, HeaderValue};
 use http::{Method, Uri};
 
@@ -22,7 +18,8 @@ use crate::path_scope::PathScope;
 use crate::pubsub::{Hub, Payload, PubSub};
 use crate::register::Register;
 use crate::requirements::Requirements;
-use crate::response::{IntoResponse, Response};
+use crate::responding::{After, Pipeline, Responding};
+use crate::response::Response;
 use crate::router::{RouteMatch, Router, Slot, join_pattern};
 use crate::upgrade::{is_upgrade_request, upgrade_required};
 #[cfg(feature = "ws")]
@@ -794,14 +791,14 @@ impl H3 {
         &self,
         mut request: Request,
         connection: Option<Arc<Connection>>,
-    ) -> impl Future<Output = Response> + Send + use<> {
+    ) -> Responding {
         match self.layered() {
-            None => Either::Left(self.app.serve_request(request, connection)),
+            None => self.app.serve_request(request, connection),
             Some(stack) => {
                 if let Some(connection) = connection {
                     request.extensions_mut().insert(connection);
                 }
-                Either::Right(stack.call_erased(request))
+                Responding::new(Pipeline::Running(stack.call_erased(request)), None)
             }
         }
     }
@@ -838,15 +835,14 @@ impl App {
 
     /// The pipeline inside the app's layers: hooks, middleware, routing, the handler.
     ///
-    /// Everything up to the handler runs now, when the request arrives; the future holds
-    /// only the handler's future and what the response hooks need. hyper moves a request's
-    /// future into place and polls it: a future the size of every stage (it was 2 KiB)
-    /// cost more copying than routing did.
+    /// Everything up to the call of the handler (or the first middleware) runs now, when the
+    /// request arrives; the [`Responding`] future holds only the handler's future, and the
+    /// response hooks and the `HEAD` rule in a box of their own when there are any.
     pub(crate) fn serve_request(
         self: &Arc<Self>,
         request: Request,
         connection: Option<Arc<Connection>>,
-    ) -> impl Future<Output = Response> + Send + use<> {
+    ) -> Responding {
         let mut event = H3Event::new(
             request,
             self.config.clone(),
@@ -863,6 +859,17 @@ impl App {
             };
             (self.clone(), info)
         });
+        let after = (hooks.is_some() || is_head).then(|| -> After {
+            Box::new(move |mut response| {
+                if let Some((app, info)) = &hooks {
+                    app.after(info, &mut response);
+                }
+                if is_head {
+                    head_response(&mut response);
+                }
+                response
+            })
+        });
         for Hook { scope, hook } in &self.on_request {
             if scope.applies_to(event.method(), event.path()) {
                 hook(&mut event);
@@ -871,40 +878,12 @@ impl App {
         let endpoint = self.route(&mut event);
         let middleware = self.middleware.clone();
         // The handler (or the first middleware) is called here, so a panic in its
-        // synchronous part is caught here; one while it runs, when it is polled.
-        let pipeline = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            Next::new(middleware, endpoint).run(event)
-        }));
-        async move {
-            let outcome = match pipeline {
-                Ok(pipeline) => AssertUnwindSafe(pipeline).catch_unwind().await,
-                Err(panic) => Err(panic),
-            };
-            let mut response = match outcome {
-                Ok(response) => response,
-                Err(panic) => {
-                    tracing::error!(panic = panic_message(&*panic), "handler panicked");
-                    HttpError::new(
-                        http::StatusCode::INTERNAL_SERVER_ERROR,
-                        "Internal Server Error",
-                    )
-                    .into_response()
-                }
-            };
-            if let Some((app, info)) = &hooks {
-                app.after(info, &mut response);
-            }
-            if is_head {
-                // Keep the length the GET would have had, as HEAD promises.
-                let exact = http_body::Body::size_hint(response.body()).exact();
-                if let Some(len) =
-                    exact.filter(|_| !response.headers().contains_key(CONTENT_LENGTH))
-                {
-                    response.headers_mut().insert(CONTENT_LENGTH, len.into());
-                }
-                *response.body_mut() = Body::empty();
-            }
-            response
+        // synchronous part is caught here; one while it runs, by `Responding`.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| {
+            Next::new(middleware, endpoint).start(event)
+        })) {
+            Ok(pipeline) => Responding::new(pipeline, after),
+            Err(panic) => Responding::panicked(panic),
         }
     }
 
@@ -1001,10 +980,11 @@ fn method_not_allowed(event: &H3Event, allow: &[Method]) -> HttpError {
     }
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("<non-string panic>")
+/// A `HEAD` answer: the headers of the `GET`, with the length it would have had, and no body.
+fn head_response(response: &mut Response) {
+    let exact = http_body::Body::size_hint(response.body()).exact();
+    if let Some(len) = exact.filter(|_| !response.headers().contains_key(CONTENT_LENGTH)) {
+        response.headers_mut().insert(CONTENT_LENGTH, len.into());
+    }
+    *response.body_mut() = Body::empty();
 }

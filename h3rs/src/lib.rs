@@ -94,6 +94,7 @@ pub mod pubsub;
 mod register;
 mod request_log;
 mod requirements;
+mod responding;
 mod response;
 mod router;
 mod run;

@@ -3,12 +3,11 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use futures_util::future::Either;
-
 use crate::error::HttpError;
 use crate::event::H3Event;
 use crate::handler::{BoxFuture, Handler};
 use crate::path_scope::PathScope;
+use crate::responding::Pipeline;
 use crate::response::{IntoResponse, Response};
 
 /// Runs around the rest of the pipeline: it can look at or change the
@@ -133,17 +132,22 @@ impl Next {
     /// The next middleware (or the handler) is called right away and its future returned
     /// as it is: a request's future stays as small as the handler's, not the size of every
     /// layer of the pipeline.
-    pub fn run(mut self, event: H3Event) -> impl Future<Output = Response> + Send + 'static {
+    pub fn run(self, event: H3Event) -> impl Future<Output = Response> + Send + 'static {
+        self.start(event)
+    }
+
+    /// [`Next::run`], as the pipeline the app's [`Responding`](crate::responding) polls.
+    pub(crate) fn start(mut self, event: H3Event) -> Pipeline {
         while let Some(entry) = self.chain.get(self.index) {
             self.index += 1;
             if entry.scope.applies_to(event.method(), event.path()) {
                 let middleware = entry.middleware.clone();
-                return Either::Left(middleware.handle(event, self));
+                return Pipeline::Running(middleware.handle(event, self));
             }
         }
         match self.endpoint {
-            Endpoint::Handler(handler) => Either::Left(handler.call(event)),
-            Endpoint::Error(err) => Either::Right(std::future::ready(err.into_response())),
+            Endpoint::Handler(handler) => Pipeline::Running(handler.call(event)),
+            Endpoint::Error(err) => Pipeline::Ready(Some(err.into_response())),
         }
     }
 }

@@ -6,22 +6,24 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::Either;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::accept::AcceptErrors;
 use crate::error::HttpError;
-use crate::idle::{Activity, Expiry, OpenStream, Timeouts, TrackedBody, Watched};
+use crate::idle::{Activity, Expiry, InFlight, OpenStream, Timeouts, TrackedBody, Watched};
 use crate::protocol::{Builders, HttpConnection};
 use crate::request_log::RequestLog;
+use crate::responding::Responding;
 use crate::response::IntoResponse;
 use crate::wake_gate::OnWake;
 
@@ -643,11 +645,7 @@ impl Connection {
                     .extensions_mut()
                     .insert(OpenStream(requests.clone()));
             }
-            let response = this.handle(request);
-            async move {
-                let response = response.await;
-                Ok::<_, Infallible>(response.map(|body| TrackedBody::new(body, in_flight)))
-            }
+            this.handle(request, in_flight)
         });
         let mut connection = HttpConnection::new(builders, io, service);
         // Every request wakes this task; only the connection has news each time.
@@ -682,24 +680,18 @@ impl Connection {
     }
 
     /// The request's answer: routed and started now, finished by the future.
-    fn handle(
-        &self,
-        request: http::Request<Incoming>,
-    ) -> impl Future<Output = crate::Response> + Send + use<> {
-        let log = RequestLog::start(&request);
-        let response = match self.refusal(&request) {
-            Some(refusal) => Either::Left(std::future::ready(refusal.into_response())),
-            None => Either::Right(
-                self.app
-                    .serve(request.map(Body::from), Some(self.info.clone())),
-            ),
+    fn handle(&self, request: http::Request<Incoming>, in_flight: InFlight) -> Served {
+        let log = RequestLog::start(&request).map(Box::new);
+        let responding = match self.refusal(&request) {
+            Some(refusal) => Responding::ready(refusal.into_response()),
+            None => self
+                .app
+                .serve(request.map(Body::from), Some(self.info.clone())),
         };
-        async move {
-            let response = response.await;
-            if let Some(log) = log {
-                log.finish(response.status());
-            }
-            response
+        Served {
+            responding,
+            log,
+            in_flight: Some(in_flight),
         }
     }
 
@@ -728,6 +720,28 @@ impl Connection {
             ));
         }
         None
+    }
+}
+
+/// One request's answer as hyper takes it: the app's, logged when the log is on, with a body
+/// that keeps the request in flight until hyper has sent it.
+struct Served {
+    responding: Responding,
+    log: Option<Box<RequestLog>>,
+    in_flight: Option<InFlight>,
+}
+
+impl Future for Served {
+    type Output = Result<http::Response<TrackedBody>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let response = ready!(Pin::new(&mut this.responding).poll(cx));
+        if let Some(log) = this.log.take() {
+            log.finish(response.status());
+        }
+        let in_flight = this.in_flight.take().expect("a request is answered once");
+        Poll::Ready(Ok(response.map(|body| TrackedBody::new(body, in_flight))))
     }
 }
 
