@@ -260,10 +260,7 @@ fn error_event<E: Display + 'static>(error: &E) -> SseEvent {
 impl IntoResponse for Sse {
     fn into_response(self) -> Response {
         let body = SseBody {
-            keep_alive: self.keep_alive.map(|every| KeepAlive {
-                every,
-                timer: Box::pin(tokio::time::sleep(every)),
-            }),
+            keep_alive: self.keep_alive.map(KeepAlive::new),
             stopping: self.shutdown.as_ref().map(|shutdown| {
                 let shutdown = shutdown.clone();
                 Box::pin(async move { shutdown.triggered().await }) as Stopping
@@ -291,9 +288,40 @@ impl IntoResponse for Sse {
 
 type Stopping = Pin<Box<dyn Future<Output = ()> + Send>>;
 
+/// A comment after `every` of silence. The timer is not moved per event (re-arming a tokio
+/// timer costs more than encoding the event): when it fires early, it is set for `every`
+/// after the last frame instead.
 struct KeepAlive {
     every: Duration,
     timer: Pin<Box<Sleep>>,
+    /// When the last frame went out.
+    last: Instant,
+}
+
+impl KeepAlive {
+    fn new(every: Duration) -> Self {
+        KeepAlive {
+            every,
+            timer: Box::pin(tokio::time::sleep(every)),
+            last: Instant::now(),
+        }
+    }
+
+    /// Whether a comment is due now; if not, the timer is set (and registered) for when one
+    /// will be.
+    fn poll_due(&mut self, cx: &mut Context<'_>) -> bool {
+        while self.timer.as_mut().poll(cx).is_ready() {
+            let now = Instant::now();
+            let due = self.last + self.every;
+            if due <= now {
+                self.last = now;
+                self.timer.as_mut().reset(now + self.every);
+                return true;
+            }
+            self.timer.as_mut().reset(due);
+        }
+        false
+    }
 }
 
 /// The response body: events as they come, a comment after each silence, the end at
@@ -340,8 +368,7 @@ impl http_body::Body for SseBody {
         match events.as_mut().poll_next(cx) {
             Poll::Ready(Some(event)) => {
                 if let Some(keep_alive) = &mut this.keep_alive {
-                    let next = Instant::now() + keep_alive.every;
-                    keep_alive.timer.as_mut().reset(next);
+                    keep_alive.last = Instant::now();
                 }
                 return Poll::Ready(Some(Ok(Frame::data(event.to_bytes()))));
             }
@@ -349,9 +376,7 @@ impl http_body::Body for SseBody {
             Poll::Pending => {}
         }
         if let Some(keep_alive) = &mut this.keep_alive {
-            if keep_alive.timer.as_mut().poll(cx).is_ready() {
-                let next = Instant::now() + keep_alive.every;
-                keep_alive.timer.as_mut().reset(next);
+            if keep_alive.poll_due(cx) {
                 let comment = Bytes::from_static(KEEP_ALIVE_COMMENT);
                 return Poll::Ready(Some(Ok(Frame::data(comment))));
             }
@@ -361,5 +386,44 @@ impl http_body::Body for SseBody {
 
     fn is_end_stream(&self) -> bool {
         self.events.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    /// The next frame of `body` as text, and when it came.
+    async fn next_frame(body: &mut Body) -> (String, Instant) {
+        let frame = body.frame().await.expect("a frame").expect("no error");
+        let data = frame.into_data().expect("a data frame");
+        (String::from_utf8(data.to_vec()).unwrap(), Instant::now())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_keep_alive_comes_after_a_silence_from_the_last_event() {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<&'static str>();
+        let events = futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|event| (event, rx))
+        });
+        let response = Sse::detached()
+            .keep_alive(Duration::from_secs(10))
+            .stream(events)
+            .into_response();
+        let mut body = response.into_body();
+        let start = Instant::now();
+        tx.send("a").unwrap();
+        assert_eq!(next_frame(&mut body).await.0, "data: a\n\n");
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        tx.send("b").unwrap();
+        assert_eq!(next_frame(&mut body).await.0, "data: b\n\n");
+        // Ten seconds after "b", not after the stream began.
+        let (comment, at) = next_frame(&mut body).await;
+        assert_eq!(comment, ": keep-alive\n\n");
+        assert_eq!(at - start, Duration::from_secs(16));
+        let (comment, at) = next_frame(&mut body).await;
+        assert_eq!(comment, ": keep-alive\n\n");
+        assert_eq!(at - start, Duration::from_secs(26));
     }
 }
