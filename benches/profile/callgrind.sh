@@ -1,0 +1,28 @@
+#!/bin/bash
+# Instruction counts of one server for a fixed load, repeatable on a busy machine.
+#
+#   benches/profile/callgrind.sh BIN N [PATH]
+#
+# BIN is bench-server, bench-axum or bench-hyper (built with `cargo build --release -p
+# h3rs-benches`); N requests on one keep-alive connection to PATH (default /plaintext), or N
+# WebSocket echoes of a 32-byte text frame when PATH is /ws. The server runs under valgrind on
+# core 0 (one tokio worker); the client is Python on the other core. Prints the total; the
+# profile is left in target/callgrind.BIN.out for callgrind_annotate.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=$1; n=$2; path=${3:-/plaintext}
+port=$((20000 + RANDOM % 20000))
+out=target/callgrind.$bin.out
+rm -f "$out"*
+PORT=$port WS_READ_BUF=8192 taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" \
+    "target/release/$bin" > "target/callgrind.$bin.log" 2>&1 &
+pid=$!
+if [ "$path" = /ws ]; then
+    taskset -c 1 python3 benches/profile/ws_load.py "$port" "$n"
+else
+    taskset -c 1 python3 benches/profile/http_load.py "$port" "$n" "$path"
+fi
+callgrind_control -d "$pid" > /dev/null 2>&1
+sleep 1
+kill -9 "$pid"; wait "$pid" 2> /dev/null || true
+callgrind_annotate "$(ls -t "$out"* | head -1)" 2> /dev/null | grep -m1 "PROGRAM TOTALS"
