@@ -27,6 +27,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, MissedTickBehavior, interval_at};
 
 use crate::body::{Body, BoxError};
+use crate::protocol::PREFACE;
 
 /// No request head is under way.
 const NO_HEAD: u64 = u64::MAX;
@@ -176,9 +177,6 @@ enum Protocol {
     Http2,
 }
 
-/// How an HTTP/2 connection begins (RFC 9113 section 3.4).
-const HTTP2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-
 impl<IO, Held> Watched<IO, Held> {
     pub(crate) fn new(io: IO, activity: Arc<Activity>, held: Held) -> Self {
         Watched {
@@ -192,7 +190,7 @@ impl<IO, Held> Watched<IO, Held> {
     /// Learns the protocol from the bytes just read, which follow `matched` bytes of the
     /// preface.
     fn learn(&mut self, matched: usize, read: &[u8]) {
-        let rest = &HTTP2_PREFACE[matched..];
+        let rest = &PREFACE[matched..];
         let n = read.len().min(rest.len());
         self.protocol = if read[..n] != rest[..n] {
             Protocol::Http1
