@@ -17,7 +17,7 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -27,7 +27,6 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, MissedTickBehavior, interval_at};
 
 use crate::body::{Body, BoxError};
-use crate::protocol::PREFACE;
 
 /// No request head is under way.
 const NO_HEAD: u64 = u64::MAX;
@@ -42,6 +41,8 @@ pub(crate) struct Activity {
     /// The tick at which the request head now arriving began, or [`NO_HEAD`]. A new
     /// connection owes its first head from the start, as hyper's header timeout counted it.
     head: AtomicU64,
+    /// False once the connection is known to speak HTTP/2, which has frames, not heads.
+    heads: AtomicBool,
     in_flight: AtomicUsize,
 }
 
@@ -83,22 +84,25 @@ impl Activity {
             tick: AtomicU64::new(0),
             last: AtomicU64::new(0),
             head: AtomicU64::new(0),
+            heads: AtomicBool::new(true),
             in_flight: AtomicUsize::new(0),
         })
     }
 
     /// Bytes arrived: the connection is active, and a request head has begun unless one
     /// already had.
-    fn read(&self, heads: bool) {
+    fn read(&self) {
         let now = self.tick.load(Relaxed);
         self.last.store(now, Relaxed);
-        if heads && self.head.load(Relaxed) == NO_HEAD {
+        if self.head.load(Relaxed) == NO_HEAD && self.heads.load(Relaxed) {
             self.head.store(now, Relaxed);
         }
     }
 
-    /// The connection speaks HTTP/2: it has no request heads to time, only frames.
-    fn no_heads(&self) {
+    /// The connection speaks HTTP/2 (its sniffer says so): it has no request heads to time,
+    /// only frames.
+    pub(crate) fn no_heads(&self) {
+        self.heads.store(false, Relaxed);
         self.head.store(NO_HEAD, Relaxed);
     }
 
@@ -164,17 +168,7 @@ impl OpenStream {
 pub(crate) struct Watched<IO, Held> {
     io: IO,
     activity: Arc<Activity>,
-    protocol: Protocol,
     _held: Held,
-}
-
-/// What the connection's first bytes said it speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Protocol {
-    /// Not yet known: the bytes so far (this many) begin HTTP/2's preface.
-    Unknown(usize),
-    Http1,
-    Http2,
 }
 
 impl<IO, Held> Watched<IO, Held> {
@@ -182,24 +176,8 @@ impl<IO, Held> Watched<IO, Held> {
         Watched {
             io,
             activity,
-            protocol: Protocol::Unknown(0),
             _held: held,
         }
-    }
-
-    /// Learns the protocol from the bytes just read, which follow `matched` bytes of the
-    /// preface.
-    fn learn(&mut self, matched: usize, read: &[u8]) {
-        let rest = &PREFACE[matched..];
-        let n = read.len().min(rest.len());
-        self.protocol = if read[..n] != rest[..n] {
-            Protocol::Http1
-        } else if n == rest.len() {
-            self.activity.no_heads();
-            Protocol::Http2
-        } else {
-            Protocol::Unknown(matched + n)
-        };
     }
 }
 
@@ -213,10 +191,7 @@ impl<IO: AsyncRead + Unpin, Held: Unpin> AsyncRead for Watched<IO, Held> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.io).poll_read(cx, buf);
         if buf.filled().len() > before {
-            if let Protocol::Unknown(matched) = this.protocol {
-                this.learn(matched, &buf.filled()[before..]);
-            }
-            this.activity.read(this.protocol != Protocol::Http2);
+            this.activity.read();
         }
         polled
     }

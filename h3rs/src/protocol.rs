@@ -35,12 +35,13 @@ pub(crate) struct Builders {
     pub(crate) http2: http2::Builder<TokioExecutor>,
 }
 
-/// One connection, from its first bytes to its end.
-pub(crate) struct HttpConnection<IO, S>
+/// One connection, from its first bytes to its end. `F` is told when the connection turns
+/// out to speak HTTP/2.
+pub(crate) struct HttpConnection<IO, S, F>
 where
     S: HttpService<Incoming>,
 {
-    state: State<IO, S>,
+    state: State<IO, S, F>,
 }
 
 /// The socket as hyper sees it.
@@ -49,7 +50,7 @@ type Io<IO> = TokioIo<Prefixed<IO>>;
 // HTTP/1's connection stays inline: it is the common case, and boxing it would cost an
 // allocation per connection; HTTP/2's, several times larger, is boxed.
 #[allow(clippy::large_enum_variant)]
-enum State<IO, S>
+enum State<IO, S, F>
 where
     S: HttpService<Incoming>,
 {
@@ -57,6 +58,7 @@ where
     Sniffing {
         io: Option<IO>,
         service: Option<S>,
+        on_http2: Option<F>,
         builders: std::sync::Arc<Builders>,
         seen: [u8; 24],
         len: usize,
@@ -67,8 +69,9 @@ where
     Done,
 }
 
-impl<IO, S, B> HttpConnection<IO, S>
+impl<IO, S, B, F> HttpConnection<IO, S, F>
 where
+    F: FnOnce() + Unpin,
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: HttpService<Incoming, ResBody = B> + Unpin,
     S::Future: Send + 'static,
@@ -77,11 +80,12 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    pub(crate) fn new(builders: std::sync::Arc<Builders>, io: IO, service: S) -> Self {
+    pub(crate) fn new(builders: std::sync::Arc<Builders>, io: IO, service: S, on_http2: F) -> Self {
         HttpConnection {
             state: State::Sniffing {
                 io: Some(io),
                 service: Some(service),
+                on_http2: Some(on_http2),
                 builders,
                 seen: [0; 24],
                 len: 0,
@@ -101,8 +105,9 @@ where
     }
 }
 
-impl<IO, S, B> Future for HttpConnection<IO, S>
+impl<IO, S, B, F> Future for HttpConnection<IO, S, F>
 where
+    F: FnOnce() + Unpin,
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: HttpService<Incoming, ResBody = B> + Unpin,
     S::Future: Send + 'static,
@@ -120,6 +125,7 @@ where
                 State::Sniffing {
                     io,
                     service,
+                    on_http2,
                     builders,
                     seen,
                     len,
@@ -146,6 +152,11 @@ where
                     };
                     let service = service.take().expect("sniffing keeps its service");
                     let io = TokioIo::new(io);
+                    if is_h2 {
+                        if let Some(on_http2) = on_http2.take() {
+                            on_http2();
+                        }
+                    }
                     this.state = if is_h2 {
                         State::Http2(Box::pin(builders.http2.serve_connection(io, service)))
                     } else {
@@ -252,7 +263,7 @@ mod tests {
         let service = service_fn(|_request| async {
             Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::from_static(b"hi"))))
         });
-        tokio::spawn(HttpConnection::new(builders(), server, service));
+        tokio::spawn(HttpConnection::new(builders(), server, service, || {}));
         client
     }
 
@@ -321,7 +332,7 @@ mod tests {
             Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::new())))
         });
         drop(client);
-        let served = HttpConnection::new(builders(), server, service).await;
+        let served = HttpConnection::new(builders(), server, service, || {}).await;
         assert!(served.is_ok());
     }
 
@@ -331,7 +342,7 @@ mod tests {
         let service = service_fn(|_request| async {
             Ok::<_, Infallible>(http::Response::new(Full::new(Bytes::new())))
         });
-        let mut connection = HttpConnection::new(builders(), server, service);
+        let mut connection = HttpConnection::new(builders(), server, service, || {});
         let waker = std::task::Waker::noop();
         let polled = Pin::new(&mut connection).poll(&mut Context::from_waker(waker));
         assert!(polled.is_pending());

@@ -647,7 +647,10 @@ impl Connection {
             }
             this.handle(request, in_flight)
         });
-        let mut connection = HttpConnection::new(builders, io, service);
+        let mut connection = HttpConnection::new(builders, io, service, {
+            let activity = activity.clone();
+            move || activity.no_heads()
+        });
         // Every request wakes this task; only the connection has news each time.
         let triggered = OnWake::new(async move { shutdown.triggered().await });
         let expiry = OnWake::new({
