@@ -1,5 +1,5 @@
 //! One WebSocket connection: a reader loop that runs the hooks, and a writer
-//! task fed by the peer's queue.
+//! fed by the peer's queue, both in the connection's task ([`Duplex`]).
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::{self, Error as WireError};
 
 use crate::shutdown::Shutdown;
 use crate::wake_gate::OnWake;
+use crate::ws::duplex::Duplex;
 use crate::ws::peer::{Outgoing, PeerState};
 use crate::ws::read_ahead::ReadAhead;
 use crate::ws::{CloseDetails, Message, Peer, WebSocket, WsError};
@@ -48,14 +49,18 @@ pub(crate) async fn run_connection<H: WebSocket>(
 ) {
     let (sink, stream) = socket.split();
     peer.join();
-    let mut writer = tokio::spawn(write_loop(handler.clone(), peer.clone(), sink));
-    guarded(&peer, "open", handler.open(&peer)).await;
-    let (details, flush_deadline) = read_loop(&handler, &peer, stream, shutdown).await;
-    if let Some(deadline) = flush_deadline {
+    let reader = async {
+        guarded(&peer, "open", handler.open(&peer)).await;
+        read_loop(&handler, &peer, stream, shutdown).await
+    };
+    let mut reader = std::pin::pin!(reader);
+    let mut writer = std::pin::pin!(write_loop(&*handler, &peer, sink));
+    let mut duplex = Duplex::new(reader.as_mut(), writer.as_mut());
+    let (details, flush_deadline) = (&mut duplex).await;
+    if let (Some(deadline), Some(writer)) = (flush_deadline, duplex.into_writer()) {
         // After a protocol error the writer still owes the client a close frame.
-        let _ = tokio::time::timeout_at(deadline, &mut writer).await;
+        let _ = tokio::time::timeout_at(deadline, writer).await;
     }
-    writer.abort();
     guarded(&peer, "close", handler.close(&peer, details)).await;
     peer.leave();
 }
@@ -187,8 +192,8 @@ async fn next_state(
 }
 
 async fn write_loop<H: WebSocket>(
-    handler: Arc<H>,
-    peer: Peer,
+    handler: &H,
+    peer: &Peer,
     mut sink: SplitSink<Socket, tungstenite::Message>,
 ) {
     let mut batch = Vec::new();
@@ -219,7 +224,7 @@ async fn write_loop<H: WebSocket>(
             return;
         }
         if was_full {
-            guarded(&peer, "drain", handler.drain(&peer)).await;
+            guarded(peer, "drain", handler.drain(peer)).await;
         }
     }
 }

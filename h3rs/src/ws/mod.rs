@@ -1,6 +1,6 @@
 //! WebSockets: `#[websocket]` handlers, [`Peer`], [`Message`], and topic pub/sub.
 //!
-//! Each connection has one writer task fed by a bounded queue, so `send`
+//! Each connection has a writer fed by a bounded queue, so `send`
 //! and `publish` never block the caller; a slow client meets the
 //! [`Overflow`](crate::pubsub::Overflow) policy of [`WsOptions::slow_consumer`]
 //! instead of growing memory. [`Peers`] lists the connected peers of an app. Protocol violations
@@ -34,6 +34,7 @@
 //! ```
 
 mod connection;
+mod duplex;
 mod error;
 mod from_message;
 mod handler;

@@ -22,7 +22,7 @@ use crate::ws::{CloseDetails, Message};
 /// A connected WebSocket client. Cheap to clone; clones are the same peer.
 ///
 /// Nothing here blocks or awaits: `send` and `publish` put messages on the
-/// peer's bounded queue, drained by the connection's writer task.
+/// peer's bounded queue, drained by the connection's writer.
 ///
 /// ```
 /// use h3rs::ws::{Message, Peer, WebSocket};
@@ -77,7 +77,7 @@ pub(crate) struct Shared {
     hub: Hub,
     peers: Peers,
     options: Arc<WsOptions>,
-    /// Everything outgoing, drained by the writer task. Closing queues the close frame
+    /// Everything outgoing, drained by the writer. Closing queues the close frame
     /// last under the lock of the pushes, so nothing can slip in after it.
     queue: Queue<Outgoing>,
     /// The close this side started, if it did.
