@@ -437,6 +437,43 @@ async fn close_runs_once_with_the_clients_code() {
     assert!(closed.try_recv().is_err(), "close ran more than once");
 }
 
+/// A `close` hook that waits for the test before it finishes.
+struct SlowClose {
+    entered: mpsc::UnboundedSender<()>,
+    release: std::sync::Arc<tokio::sync::Notify>,
+}
+
+#[websocket("/_ws")]
+impl SlowClose {
+    async fn close(&self, _peer: &Peer, _details: CloseDetails) {
+        let _ = self.entered.send(());
+        self.release.notified().await;
+        let _ = self.entered.send(());
+    }
+}
+
+#[tokio::test]
+async fn the_socket_is_closed_before_a_slow_close_hook_finishes() {
+    let (entered, mut hook) = mpsc::unbounded_channel();
+    let release = std::sync::Arc::new(tokio::sync::Notify::new());
+    let app = h3rs::app![SlowClose {
+        entered,
+        release: release.clone(),
+    }];
+    let server = spawn(app).await;
+    let mut client = connect(&server, "/_ws").await;
+    client.close(None).await.unwrap();
+    hook.recv().await.expect("the close hook started");
+    // The hook is still waiting; the connection is already gone.
+    let end = tokio::time::timeout(PATIENCE, async { while client.next().await.is_some() {} });
+    end.await
+        .expect("the server hangs up without waiting for the close hook");
+    assert!(hook.try_recv().is_err(), "the close hook finished early");
+    release.notify_one();
+    hook.recv().await.expect("the close hook finished");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn server_close_and_terminate() {
     struct Closer;

@@ -53,14 +53,19 @@ pub(crate) async fn run_connection<H: WebSocket>(
         guarded(&peer, "open", handler.open(&peer)).await;
         read_loop(&handler, &peer, stream, shutdown).await
     };
-    let mut reader = std::pin::pin!(reader);
-    let mut writer = std::pin::pin!(write_loop(&*handler, &peer, sink));
-    let mut duplex = Duplex::new(reader.as_mut(), writer.as_mut());
-    let (details, flush_deadline) = (&mut duplex).await;
-    if let (Some(deadline), Some(writer)) = (flush_deadline, duplex.into_writer()) {
-        // After a protocol error the writer still owes the client a close frame.
-        let _ = tokio::time::timeout_at(deadline, writer).await;
-    }
+    // A block of its own: the writer, and with it the socket, is dropped before the
+    // `close` hook runs, however long that takes.
+    let details = {
+        let mut reader = std::pin::pin!(reader);
+        let mut writer = std::pin::pin!(write_loop(&*handler, &peer, sink));
+        let mut duplex = Duplex::new(reader.as_mut(), writer.as_mut());
+        let (details, flush_deadline) = (&mut duplex).await;
+        if let (Some(deadline), Some(writer)) = (flush_deadline, duplex.into_writer()) {
+            // After a protocol error the writer still owes the client a close frame.
+            let _ = tokio::time::timeout_at(deadline, writer).await;
+        }
+        details
+    };
     guarded(&peer, "close", handler.close(&peer, details)).await;
     peer.leave();
 }

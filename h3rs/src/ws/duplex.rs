@@ -97,12 +97,11 @@ impl<R: Future, W: Future<Output = ()>> Future for Duplex<'_, R, W> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R::Output> {
         let this = &mut *self;
         this.shared.task.register(cx.waker());
-        this.shared.bits.fetch_or(POLLING, Ordering::AcqRel);
+        let mut woken = this.shared.bits.swap(POLLING, Ordering::AcqRel) & !POLLING;
         let mut rounds = 0;
         loop {
-            let woken = this.shared.bits.fetch_and(POLLING, Ordering::AcqRel) & !POLLING;
             if woken == 0 {
-                // A wake that came after the `fetch_and` makes this fail: go round again.
+                // A wake that came after the last look makes this fail: go round again.
                 if this
                     .shared
                     .bits
@@ -111,6 +110,7 @@ impl<R: Future, W: Future<Output = ()>> Future for Duplex<'_, R, W> {
                 {
                     return Poll::Pending;
                 }
+                woken = this.shared.bits.fetch_and(POLLING, Ordering::AcqRel) & !POLLING;
                 continue;
             }
             if rounds == ROUNDS {
@@ -137,6 +137,7 @@ impl<R: Future, W: Future<Output = ()>> Future for Duplex<'_, R, W> {
                     return Poll::Ready(output);
                 }
             }
+            woken = this.shared.bits.fetch_and(POLLING, Ordering::AcqRel) & !POLLING;
         }
     }
 }
@@ -146,27 +147,45 @@ mod tests {
     use super::*;
     use std::cell::Cell;
     use std::sync::Mutex;
+    use std::sync::atomic::AtomicUsize;
 
-    /// Counts its polls; ready once `ready` is set; keeps its last waker.
+    /// What a test sees of one half: its polls, whether it is done, its last waker.
+    #[derive(Default)]
+    struct Side {
+        polls: Cell<usize>,
+        ready: Cell<bool>,
+        waker: Mutex<Option<Waker>>,
+    }
+
+    impl Side {
+        /// A future for this side that, each time it runs, wakes `other`'s waker (as a
+        /// hook queueing a message wakes the writer).
+        fn probe<'a>(&'a self, wakes: Option<&'a Side>) -> Probe<'a> {
+            Probe { side: self, wakes }
+        }
+
+        fn wake(&self) {
+            if let Some(waker) = self.waker.lock().unwrap().as_ref() {
+                waker.wake_by_ref();
+            }
+        }
+    }
+
     struct Probe<'a> {
-        polls: &'a Cell<usize>,
-        ready: &'a Cell<bool>,
-        waker: &'a Mutex<Option<Waker>>,
-        /// Wakes this waker while being polled (a hook queueing a message).
-        wake_other: Option<&'a Mutex<Option<Waker>>>,
+        side: &'a Side,
+        wakes: Option<&'a Side>,
     }
 
     impl Future for Probe<'_> {
         type Output = ();
         fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-            self.polls.set(self.polls.get() + 1);
-            *self.waker.lock().unwrap() = Some(cx.waker().clone());
-            if let Some(other) = self.wake_other {
-                if let Some(waker) = other.lock().unwrap().as_ref() {
-                    waker.wake_by_ref();
-                }
+            let side = self.side;
+            side.polls.set(side.polls.get() + 1);
+            *side.waker.lock().unwrap() = Some(cx.waker().clone());
+            if let Some(other) = self.wakes {
+                other.wake();
             }
-            if self.ready.get() {
+            if side.ready.get() {
                 Poll::Ready(())
             } else {
                 Poll::Pending
@@ -174,127 +193,104 @@ mod tests {
         }
     }
 
-    struct CountingWaker(std::sync::atomic::AtomicUsize);
-    impl Wake for CountingWaker {
+    /// The task's waker, counting its wakes.
+    #[derive(Default)]
+    struct Task(AtomicUsize);
+
+    impl Wake for Task {
         fn wake(self: Arc<Self>) {
             self.0.fetch_add(1, Ordering::SeqCst);
         }
     }
 
+    impl Task {
+        fn wakes(&self) -> usize {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    fn polls(reader: &Side, writer: &Side) -> (usize, usize) {
+        (reader.polls.get(), writer.polls.get())
+    }
+
     #[test]
     fn polls_only_the_half_that_was_woken() {
-        let (rp, wp) = (Cell::new(0), Cell::new(0));
-        let (rr, wr) = (Cell::new(false), Cell::new(false));
-        let (rw, ww) = (Mutex::new(None), Mutex::new(None));
-        let mut reader = std::pin::pin!(Probe {
-            polls: &rp,
-            ready: &rr,
-            waker: &rw,
-            wake_other: None,
-        });
-        let mut writer = std::pin::pin!(Probe {
-            polls: &wp,
-            ready: &wr,
-            waker: &ww,
-            wake_other: None,
-        });
-        let task = Arc::new(CountingWaker(Default::default()));
+        let (r, w) = (Side::default(), Side::default());
+        let mut reader = std::pin::pin!(r.probe(None));
+        let mut writer = std::pin::pin!(w.probe(None));
+        let task = Arc::new(Task::default());
         let task_waker = Waker::from(task.clone());
         let mut cx = Context::from_waker(&task_waker);
         let mut duplex = Duplex::new(reader.as_mut(), writer.as_mut());
         assert!(Pin::new(&mut duplex).poll(&mut cx).is_pending());
-        assert_eq!((rp.get(), wp.get()), (1, 1));
+        assert_eq!(polls(&r, &w), (1, 1));
 
         // The writer's waker fires from outside: the task is woken, and only the
         // writer is polled.
-        ww.lock().unwrap().as_ref().unwrap().wake_by_ref();
-        assert_eq!(task.0.load(Ordering::SeqCst), 1);
+        w.wake();
+        assert_eq!(task.wakes(), 1);
         assert!(Pin::new(&mut duplex).poll(&mut cx).is_pending());
-        assert_eq!((rp.get(), wp.get()), (1, 2));
+        assert_eq!(polls(&r, &w), (1, 2));
 
         // A spurious poll polls nothing.
         assert!(Pin::new(&mut duplex).poll(&mut cx).is_pending());
-        assert_eq!((rp.get(), wp.get()), (1, 2));
+        assert_eq!(polls(&r, &w), (1, 2));
 
-        rr.set(true);
-        rw.lock().unwrap().as_ref().unwrap().wake_by_ref();
+        r.ready.set(true);
+        r.wake();
         assert!(Pin::new(&mut duplex).poll(&mut cx).is_ready());
-        assert_eq!((rp.get(), wp.get()), (2, 2));
+        assert_eq!(polls(&r, &w), (2, 2));
         assert!(duplex.into_writer().is_some());
     }
 
     #[test]
     fn a_wake_raised_while_polling_is_served_in_the_same_poll_without_a_task_wake() {
-        let (rp, wp) = (Cell::new(0), Cell::new(0));
-        let (rr, wr) = (Cell::new(false), Cell::new(false));
-        let (rw, ww) = (Mutex::new(None), Mutex::new(None));
-        let mut writer = std::pin::pin!(Probe {
-            polls: &wp,
-            ready: &wr,
-            waker: &ww,
-            wake_other: None,
-        });
+        let (r, w) = (Side::default(), Side::default());
+        let mut writer = std::pin::pin!(w.probe(None));
         // The reader wakes the writer every time it runs, as a hook sending would.
-        let mut reader = std::pin::pin!(Probe {
-            polls: &rp,
-            ready: &rr,
-            waker: &rw,
-            wake_other: Some(&ww),
-        });
-        let task = Arc::new(CountingWaker(Default::default()));
+        let mut reader = std::pin::pin!(r.probe(Some(&w)));
+        let task = Arc::new(Task::default());
         let task_waker = Waker::from(task.clone());
         let mut cx = Context::from_waker(&task_waker);
         let mut duplex = Duplex::new(reader.as_mut(), writer.as_mut());
         assert!(Pin::new(&mut duplex).poll(&mut cx).is_pending());
         // First round: both; the reader woke the writer, so a second round polls it.
-        assert_eq!((rp.get(), wp.get()), (1, 2));
+        assert_eq!(polls(&r, &w), (1, 2));
 
-        rw.lock().unwrap().as_ref().unwrap().wake_by_ref();
-        assert_eq!(task.0.load(Ordering::SeqCst), 1);
+        r.wake();
+        assert_eq!(task.wakes(), 1);
         assert!(Pin::new(&mut duplex).poll(&mut cx).is_pending());
-        assert_eq!((rp.get(), wp.get()), (2, 3));
+        assert_eq!(polls(&r, &w), (2, 3));
         // Neither poll woke the task again.
-        assert_eq!(task.0.load(Ordering::SeqCst), 1);
+        assert_eq!(task.wakes(), 1);
 
         // The writer ends: it is not polled again.
-        wr.set(true);
-        rw.lock().unwrap().as_ref().unwrap().wake_by_ref();
+        w.ready.set(true);
+        r.wake();
         assert!(Pin::new(&mut duplex).poll(&mut cx).is_pending());
-        assert_eq!((rp.get(), wp.get()), (3, 4));
-        rw.lock().unwrap().as_ref().unwrap().wake_by_ref();
+        assert_eq!(polls(&r, &w), (3, 4));
+        r.wake();
         assert!(Pin::new(&mut duplex).poll(&mut cx).is_pending());
-        assert_eq!((rp.get(), wp.get()), (4, 4));
+        assert_eq!(polls(&r, &w), (4, 4));
         assert!(duplex.into_writer().is_none());
     }
 
     #[test]
     fn a_half_that_keeps_waking_itself_makes_the_task_yield() {
-        let (rp, wp) = (Cell::new(0), Cell::new(0));
-        let (rr, wr) = (Cell::new(false), Cell::new(false));
-        let (rw, ww) = (Mutex::new(None), Mutex::new(None));
-        let mut writer = std::pin::pin!(Probe {
-            polls: &wp,
-            ready: &wr,
-            waker: &ww,
-            wake_other: None,
-        });
-        let mut reader = std::pin::pin!(Probe {
-            polls: &rp,
-            ready: &rr,
-            waker: &rw,
-            wake_other: Some(&rw),
-        });
-        let task = Arc::new(CountingWaker(Default::default()));
+        let (r, w) = (Side::default(), Side::default());
+        let mut writer = std::pin::pin!(w.probe(None));
+        let mut reader = std::pin::pin!(r.probe(Some(&r)));
+        let task = Arc::new(Task::default());
         let task_waker = Waker::from(task.clone());
         let mut cx = Context::from_waker(&task_waker);
         let mut duplex = Duplex::new(reader.as_mut(), writer.as_mut());
         // The reader wakes itself every time it is polled: each poll of the task goes
         // round ROUNDS times, then yields through a real wake, keeping the bit.
         assert!(Pin::new(&mut duplex).poll(&mut cx).is_pending());
-        assert_eq!((rp.get(), wp.get()), (ROUNDS, 1));
-        assert_eq!(task.0.load(Ordering::SeqCst), 1);
+        assert_eq!(polls(&r, &w), (ROUNDS, 1));
+        assert_eq!(task.wakes(), 1);
         assert!(Pin::new(&mut duplex).poll(&mut cx).is_pending());
-        assert_eq!((rp.get(), wp.get()), (2 * ROUNDS, 1));
-        assert_eq!(task.0.load(Ordering::SeqCst), 2);
+        assert_eq!(polls(&r, &w), (2 * ROUNDS, 1));
+        assert_eq!(task.wakes(), 2);
     }
 }
