@@ -207,8 +207,6 @@ pub(crate) struct App {
     routes: Vec<RouteRecord>,
     /// One table for every route: method entries and WebSocket upgrade entries side by side.
     router: Router<Arc<Route>>,
-    /// Whether any route has an upgrade entry: only then is a `GET` checked for `Upgrade`.
-    upgrades: bool,
     middleware: Arc<Vec<MiddlewareEntry>>,
     on_request: Vec<Hook<RequestHook>>,
     on_response: Vec<Hook<ResponseHook>>,
@@ -256,7 +254,6 @@ impl H3 {
         let app = App {
             routes: Vec::new(),
             router: Router::new(),
-            upgrades: false,
             middleware: Arc::new(Vec::new()),
             on_request: Vec::new(),
             on_response: Vec::new(),
@@ -326,7 +323,6 @@ impl H3 {
             panic!("{e}");
         }
         let pattern: Arc<str> = Arc::from(path);
-        app.upgrades |= slot == Slot::Upgrade;
         app.routes
             .retain(|r| !(r.slot == slot && r.pattern == pattern));
         app.routes.push(RouteRecord {
@@ -787,6 +783,7 @@ impl H3 {
 
     /// [`H3::handle`], for a request that came on a served connection: through the app's
     /// layers if it has any.
+    #[inline]
     pub(crate) fn serve(
         &self,
         mut request: Request,
@@ -875,12 +872,18 @@ impl App {
                 hook(&mut event);
             }
         }
-        let endpoint = self.route(&mut event);
-        let middleware = self.middleware.clone();
+        let routed = self.route(&mut event);
         // The handler (or the first middleware) is called here, so a panic in its
         // synchronous part is caught here; one while it runs, by `Responding`.
-        match std::panic::catch_unwind(AssertUnwindSafe(|| {
-            Next::new(middleware, endpoint).start(event)
+        match std::panic::catch_unwind(AssertUnwindSafe(|| match routed {
+            // Without middleware the route's handler is called where the table holds it.
+            Routed::Route(handler) if self.middleware.is_empty() => {
+                Pipeline::Running(handler.call(event))
+            }
+            Routed::Route(handler) => {
+                Next::new(self.middleware.clone(), Endpoint::Handler(handler.clone())).start(event)
+            }
+            Routed::Other(endpoint) => Next::new(self.middleware.clone(), endpoint).start(event),
         })) {
             Ok(pipeline) => Responding::new(pipeline, after),
             Err(panic) => Responding::panicked(panic),
@@ -910,11 +913,11 @@ impl App {
 impl App {
     /// Finds what serves `event`, in one match of the router: a handshake prefers the
     /// path's upgrade entry, anything else its method entries.
-    fn route(&self, event: &mut H3Event) -> Endpoint {
-        let upgrade = self.upgrades && is_upgrade_request(event.parts());
+    fn route(&self, event: &mut H3Event) -> Routed<'_> {
+        let parts = event.parts();
         match self
             .router
-            .find_request(event.method(), event.path(), upgrade)
+            .find_request(&parts.method, event.path(), || is_upgrade_request(parts))
         {
             RouteMatch::Found {
                 value,
@@ -922,22 +925,31 @@ impl App {
                 pattern,
             } => {
                 event.set_route(params, pattern.clone(), value.mounted.clone());
-                Endpoint::Handler(value.handler.clone())
+                Routed::Route(&value.handler)
             }
             RouteMatch::MethodNotAllowed { allow } => {
                 let err = method_not_allowed(event, &allow);
-                self.refusal(event.path(), &allow, err)
+                Routed::Other(self.refusal(event.path(), &allow, err))
             }
-            RouteMatch::UpgradeRequired => {
-                self.refusal(event.path(), &[], upgrade_required(event.parts().version))
-            }
-            RouteMatch::NotFound => Endpoint::Error(HttpError::not_found(format!(
+            RouteMatch::UpgradeRequired => Routed::Other(self.refusal(
+                event.path(),
+                &[],
+                upgrade_required(event.parts().version),
+            )),
+            RouteMatch::NotFound => Routed::Other(Endpoint::Error(HttpError::not_found(format!(
                 "Cannot find any route matching [{}] {}",
                 event.method(),
                 event.path()
-            ))),
+            )))),
         }
     }
+}
+
+/// What the router found for a request: a route's handler, borrowed from the table, or what
+/// answers instead (a refusal, under a route's layers when it has some).
+enum Routed<'a> {
+    Route(&'a Arc<dyn Handler>),
+    Other(Endpoint),
 }
 
 impl App {
@@ -947,12 +959,12 @@ impl App {
         // A second lookup, on this path only: the router's answer had no route to give.
         let near = std::iter::once((&Method::GET, true))
             .chain(allow.iter().map(|method| (method, false)))
-            .find_map(
-                |(method, upgrade)| match self.router.find_request(method, path, upgrade) {
+            .find_map(|(method, upgrade)| {
+                match self.router.find_request(method, path, || upgrade) {
                     RouteMatch::Found { value, .. } => Some(value),
                     _ => None,
-                },
-            );
+                }
+            });
         match near.filter(|route| !route.layers.is_empty()) {
             Some(route) => Endpoint::Handler(layer::refusal(err, &route.layers)),
             None => Endpoint::Error(err),

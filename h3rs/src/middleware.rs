@@ -145,7 +145,14 @@ impl Next {
                 return Pipeline::Running(middleware.handle(event, self));
             }
         }
-        match self.endpoint {
+        self.endpoint.start(event)
+    }
+}
+
+impl Endpoint {
+    /// Calls the handler, or answers with the error.
+    pub(crate) fn start(self, event: H3Event) -> Pipeline {
+        match self {
             Endpoint::Handler(handler) => Pipeline::Running(handler.call(event)),
             Endpoint::Error(err) => Pipeline::Ready(Some(err.into_response())),
         }

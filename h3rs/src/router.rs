@@ -242,19 +242,20 @@ impl<T> Router<T> {
     /// Anything from `?` on is ignored. Upgrade entries serve nothing here: see
     /// [`Router::find_request`].
     pub(crate) fn find(&self, method: &Method, path: &str) -> RouteMatch<'_, T> {
-        self.find_request(method, path, false)
+        self.find_request(method, path, || false)
     }
 
     /// Finds the route for a request, `upgrade` telling whether it is a `GET` that asks for
     /// a WebSocket upgrade: such a request prefers a path's upgrade entry, and falls back to
-    /// its method entries (a page and its socket can share a path). A plain request on a
+    /// its method entries (a page and its socket can share a path). `upgrade` is asked only
+    /// where the path has an upgrade entry, so other requests skip the header lookups. A plain request on a
     /// path whose only fitting entry is an upgrade entry is [`RouteMatch::UpgradeRequired`]
     /// for `GET` and `HEAD`, and a 405 allowing `GET` for any other method.
     pub(crate) fn find_request(
         &self,
         method: &Method,
         path: &str,
-        upgrade: bool,
+        upgrade: impl Fn() -> bool,
     ) -> RouteMatch<'_, T> {
         let path = match find_byte(path, b'?') {
             Some(i) => &path[..i],
@@ -262,7 +263,8 @@ impl<T> Router<T> {
         };
         let mut search = Search {
             method,
-            upgrade,
+            upgrade: &upgrade,
+            asks_upgrade: None,
             allow: Vec::new(),
             upgrade_seen: false,
         };
@@ -328,8 +330,10 @@ fn find_byte(s: &str, byte: u8) -> Option<usize> {
 /// State for one `find` call.
 struct Search<'m> {
     method: &'m Method,
-    /// Whether the request asks for a WebSocket upgrade.
-    upgrade: bool,
+    /// Whether the request asks for a WebSocket upgrade: asked once, when an upgrade entry
+    /// is first met, and kept in `asks_upgrade`.
+    upgrade: &'m dyn Fn() -> bool,
+    asks_upgrade: Option<bool>,
     /// Methods of routes that matched the path but not the method. Only
     /// used when nothing matches.
     allow: Vec<Method>,
@@ -395,7 +399,8 @@ impl Search<'_> {
                 .find(|e| matches!(&e.slot, Slot::Method(m) if m == wanted))
         };
         let with = |slot: Slot| entries.iter().find(|e| e.slot == slot);
-        let upgrade = self.upgrade.then(|| with(Slot::Upgrade)).flatten();
+        let upgrade = with(Slot::Upgrade)
+            .filter(|_| *self.asks_upgrade.get_or_insert_with(|| (self.upgrade)()));
         let found = upgrade
             .or_else(|| with_method(method))
             .or_else(|| with(Slot::Any))
@@ -713,7 +718,7 @@ mod tests {
         r.insert(Slot::Upgrade, "/page", 4).unwrap();
         r.insert(Some(Method::GET), "/plain", 5).unwrap();
         fn upgrade(r: &Router<usize>, path: &str) -> usize {
-            match r.find_request(&Method::GET, path, true) {
+            match r.find_request(&Method::GET, path, || true) {
                 RouteMatch::Found { value, .. } => *value,
                 other => panic!("upgrade {path}: expected a match, got {other:?}"),
             }
@@ -727,7 +732,7 @@ mod tests {
         assert_eq!(value(&r, Method::POST, "/ws"), 2);
         for method in [Method::GET, Method::HEAD] {
             assert!(matches!(
-                r.find_request(&method, "/ws", false),
+                r.find_request(&method, "/ws", || false),
                 RouteMatch::UpgradeRequired
             ));
         }
@@ -742,13 +747,52 @@ mod tests {
     }
 
     #[test]
+    fn whether_a_request_upgrades_is_asked_once_and_only_where_a_path_can() {
+        let mut r = Router::new();
+        r.insert(Slot::Upgrade, "/ws", 1).unwrap();
+        r.insert(Slot::Upgrade, "/:room", 2).unwrap();
+        r.insert(Some(Method::GET), "/page", 3).unwrap();
+        r.insert(Some(Method::GET), "/ws/:x", 4).unwrap();
+        let asked = std::cell::Cell::new(0);
+        let ask = |answer: bool| {
+            let asked = &asked;
+            move || {
+                asked.set(asked.get() + 1);
+                answer
+            }
+        };
+        assert!(matches!(
+            r.find_request(&Method::GET, "/ws/a", ask(true)),
+            RouteMatch::Found { value: 4, .. }
+        ));
+        assert_eq!(asked.get(), 0, "no upgrade entry on /ws/:x");
+        // `/page` is also `/:room`'s: the static entry serves a plain GET without asking.
+        assert!(matches!(
+            r.find_request(&Method::GET, "/page", ask(false)),
+            RouteMatch::Found { value: 3, .. }
+        ));
+        assert_eq!(asked.get(), 0);
+        // A plain GET on `/ws` is asked once, then backtracks past `/:room`'s entry.
+        assert!(matches!(
+            r.find_request(&Method::GET, "/ws", ask(false)),
+            RouteMatch::UpgradeRequired
+        ));
+        assert_eq!(asked.get(), 1);
+        assert!(matches!(
+            r.find_request(&Method::GET, "/lobby", ask(true)),
+            RouteMatch::Found { value: 2, .. }
+        ));
+        assert_eq!(asked.get(), 2);
+    }
+
+    #[test]
     fn plain_request_on_an_upgrade_path_backtracks_to_a_fallback() {
         let mut r = Router::new();
         r.insert(Slot::Upgrade, "/ws", 1).unwrap();
         r.insert(Some(Method::GET), "/**", 2).unwrap();
         assert_eq!(value(&r, Method::GET, "/ws"), 2);
         assert!(matches!(
-            r.find_request(&Method::GET, "/ws", true),
+            r.find_request(&Method::GET, "/ws", || true),
             RouteMatch::Found { value: 1, .. }
         ));
     }
