@@ -109,6 +109,7 @@ pub struct H3Event {
 }
 
 impl H3Event {
+    #[inline]
     pub(crate) fn new(
         request: Request,
         app: Arc<Config>,

@@ -67,6 +67,7 @@ impl Responding {
 impl Future for Responding {
     type Output = Response;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
         let this = self.get_mut();
         let pipeline = Pin::new(&mut this.pipeline);

@@ -683,6 +683,7 @@ impl Connection {
     }
 
     /// The request's answer: routed and started now, finished by the future.
+    #[inline]
     fn handle(&self, request: http::Request<Incoming>, in_flight: InFlight) -> Served {
         let log = RequestLog::start(&request).map(Box::new);
         let responding = match self.refusal(&request) {
@@ -702,9 +703,7 @@ impl Connection {
     fn refusal(&self, request: &http::Request<Incoming>) -> Option<HttpError> {
         // RFC 9112 section 3.2: an HTTP/1.1 request without exactly one Host is a 400.
         // HTTP/1.0 predates Host; HTTP/2 carries the authority in a pseudo-header.
-        if request.version() == http::Version::HTTP_11
-            && request.headers().get_all(http::header::HOST).iter().count() != 1
-        {
+        if request.version() == http::Version::HTTP_11 && !has_one_host(request.headers()) {
             return Some(HttpError::bad_request(
                 "An HTTP/1.1 request needs exactly one Host header",
             ));
@@ -723,6 +722,19 @@ impl Connection {
             ));
         }
         None
+    }
+}
+
+/// Whether `headers` hold exactly one `Host`. In a map without repeated names (nearly every
+/// request) one is enough; a short one is scanned, which costs less than hashing the name.
+fn has_one_host(headers: &http::HeaderMap) -> bool {
+    use http::header::HOST;
+    if headers.len() != headers.keys_len() {
+        headers.get_all(HOST).iter().count() == 1
+    } else if headers.len() <= 8 {
+        headers.keys().any(|name| name == HOST)
+    } else {
+        headers.contains_key(HOST)
     }
 }
 
@@ -796,4 +808,57 @@ pub async fn serve_with(app: H3, options: ServeOptions) -> io::Result<()> {
     let server = Server::bind(app, options).await?;
     tracing::info!("Listening on {scheme}://{}", server.local_addr());
     server.run().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_one_host;
+    use http::HeaderMap;
+    use http::header::{ACCEPT, HOST};
+
+    fn headers(names: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in names {
+            map.append(
+                http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn one_host_is_found_in_short_long_and_repeating_maps() {
+        let mut many: Vec<(String, &str)> = (0..12).map(|i| (format!("x-h{i}"), "v")).collect();
+        many.push(("host".into(), "a"));
+        let many: Vec<(&str, &str)> = many.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+        assert!(has_one_host(&headers(&[("host", "a")])));
+        assert!(has_one_host(&headers(&many)));
+        assert!(has_one_host(&headers(&[
+            ("accept", "a"),
+            ("accept", "b"),
+            ("host", "a")
+        ])));
+    }
+
+    #[test]
+    fn no_host_or_two_is_not_one() {
+        assert!(!has_one_host(&headers(&[])));
+        assert!(!has_one_host(&headers(&[("accept", "a")])));
+        assert!(!has_one_host(&headers(&[("host", "a"), ("host", "b")])));
+        let mut long: HeaderMap = (0..12)
+            .map(|i| {
+                (
+                    http::HeaderName::from_bytes(format!("x-h{i}").as_bytes()).unwrap(),
+                    "v".parse().unwrap(),
+                )
+            })
+            .collect();
+        assert!(!has_one_host(&long));
+        long.append(HOST, "a".parse().unwrap());
+        long.append(HOST, "b".parse().unwrap());
+        assert!(!has_one_host(&long));
+        long.append(ACCEPT, "x".parse().unwrap());
+        assert!(!has_one_host(&long));
+    }
 }
