@@ -270,13 +270,15 @@ impl<T: Weigh> Queue<T> {
 
     /// The next item; `None` once the queue is closed and empty.
     pub(crate) fn poll_pop(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        // Registered before looking, so that a push in between wakes this task.
-        self.consumer.register(cx.waker());
         let mut state = self.lock();
         match state.items.pop() {
             Some(item) => Poll::Ready(Some(item)),
             None if !state.open => Poll::Ready(None),
-            None => Poll::Pending,
+            None => {
+                // Registered under the lock: a push waits for it, and wakes after.
+                self.consumer.register(cx.waker());
+                Poll::Pending
+            }
         }
     }
 
@@ -284,10 +286,13 @@ impl<T: Weigh> Queue<T> {
     /// been full since the last batch. A closed, empty queue stays pending: the consumer
     /// learns of the end from its last item or from elsewhere.
     pub(crate) fn poll_take(&self, cx: &mut Context<'_>, into: &mut Vec<T>) -> Poll<bool> {
-        self.consumer.register(cx.waker());
         let was_full = {
             let mut state = self.lock();
             if state.items.is_empty() {
+                // Only an empty queue waits. Registered under the lock: a push waits for
+                // it, and wakes after. A consumer that got items polls again before it
+                // waits, so it needs no wake meanwhile, and pushes then wake nobody.
+                self.consumer.register(cx.waker());
                 return Poll::Pending;
             }
             state.items.take_all(into)
