@@ -421,6 +421,40 @@ mod tests {
         assert_eq!(queue.bytes(), 0);
     }
 
+    /// A waker that counts its wakes.
+    struct Count(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Count {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn a_consumer_is_woken_by_a_push_only_once_it_found_the_queue_empty() {
+        let queue = Queue::new(8, Overflow::Close);
+        let count = std::sync::Arc::new(Count(Default::default()));
+        let waker = std::task::Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        let wakes = || count.0.load(Ordering::Relaxed);
+        let mut batch = Vec::new();
+        assert_eq!(queue.poll_take(&mut cx, &mut batch), Poll::Pending);
+        queue.push(1u32);
+        assert_eq!(wakes(), 1);
+        // Woken: it takes what is there, and pushes meanwhile need not wake it again.
+        assert_eq!(queue.poll_take(&mut cx, &mut batch), Poll::Ready(false));
+        queue.push(2);
+        assert_eq!(wakes(), 1);
+        assert_eq!(queue.poll_pop(&mut cx), Poll::Ready(Some(2)));
+        assert_eq!(queue.poll_pop(&mut cx), Poll::Pending);
+        queue.push(3);
+        assert_eq!(wakes(), 2);
+        assert!(queue.close(None, false));
+        assert_eq!(queue.poll_pop(&mut cx), Poll::Ready(Some(3)));
+        assert_eq!(queue.poll_pop(&mut cx), Poll::Ready(None));
+        assert_eq!(batch, [1]);
+    }
+
     fn take(queue: &Queue<u32>) -> Vec<u32> {
         let waker = futures_util::task::noop_waker();
         let mut batch = Vec::new();
