@@ -9,21 +9,24 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
-
-use futures_util::task::AtomicWaker;
 
 pub(crate) struct OnWake<F> {
     future: Pin<Box<F>>,
     signal: Arc<Signal>,
     waker: Waker,
+    /// What `signal` wakes, kept here to see without the lock whether it is still this
+    /// task: a poll then costs a comparison, not a registration.
+    task: Option<Waker>,
 }
 
 struct Signal {
     woken: AtomicBool,
-    task: AtomicWaker,
+    /// Not taken by a wake (unlike an `AtomicWaker`), so it stays valid for every later
+    /// wake and is replaced only when another task polls.
+    task: Mutex<Option<Waker>>,
 }
 
 impl Wake for Signal {
@@ -33,7 +36,15 @@ impl Wake for Signal {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::Release);
-        self.task.wake();
+        // Woken outside the lock: a waker may run anything.
+        let task = self
+            .task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(task) = task {
+            task.wake();
+        }
     }
 }
 
@@ -42,12 +53,13 @@ impl<F: Future> OnWake<F> {
         let signal = Arc::new(Signal {
             // The first poll must happen, to register the future's interest.
             woken: AtomicBool::new(true),
-            task: AtomicWaker::new(),
+            task: Mutex::new(None),
         });
         OnWake {
             future: Box::pin(future),
             waker: Waker::from(signal.clone()),
             signal,
+            task: None,
         }
     }
 }
@@ -57,7 +69,16 @@ impl<F: Future> Future for OnWake<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = &mut *self;
-        this.signal.task.register(cx.waker());
+        // Stored before looking at the flag, so that a wake in between reaches this task.
+        if !this.task.as_ref().is_some_and(|t| t.will_wake(cx.waker())) {
+            let task = cx.waker().clone();
+            *this
+                .signal
+                .task
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(task.clone());
+            this.task = Some(task);
+        }
         if !this.signal.woken.swap(false, Ordering::AcqRel) {
             return Poll::Pending;
         }
@@ -112,5 +133,62 @@ mod tests {
         inner_waker.lock().unwrap().take().unwrap().wake();
         assert!(gated.as_mut().poll(&mut cx).is_ready());
         assert_eq!(polls.load(Ordering::SeqCst), 2);
+    }
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn every_wake_reaches_the_task_that_polled_last() {
+        let polls = AtomicUsize::new(0);
+        let ready = Arc::new(AtomicBool::new(false));
+        let inner_waker = Arc::new(std::sync::Mutex::new(None::<Waker>));
+        let mut gated = std::pin::pin!(OnWake::new(Counting {
+            polls: &polls,
+            ready: ready.clone(),
+            waker: inner_waker.clone(),
+        }));
+        let (a, b) = (
+            Arc::new(Count(AtomicUsize::new(0))),
+            Arc::new(Count(AtomicUsize::new(0))),
+        );
+        let (waker_a, waker_b) = (Waker::from(a.clone()), Waker::from(b.clone()));
+        let wake_inner = || inner_waker.lock().unwrap().take().unwrap().wake();
+        // The same task, woken again and again: no wake is lost once one was delivered.
+        for round in 1..=3 {
+            assert!(
+                gated
+                    .as_mut()
+                    .poll(&mut Context::from_waker(&waker_a))
+                    .is_pending()
+            );
+            wake_inner();
+            assert_eq!(a.0.load(Ordering::SeqCst), round);
+        }
+        // Another task polls: the next wake is its.
+        assert!(
+            gated
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker_b))
+                .is_pending()
+        );
+        wake_inner();
+        assert_eq!(
+            (a.0.load(Ordering::SeqCst), b.0.load(Ordering::SeqCst)),
+            (3, 1)
+        );
+        ready.store(true, Ordering::SeqCst);
+        assert!(
+            gated
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker_b))
+                .is_ready()
+        );
+        assert_eq!(polls.load(Ordering::SeqCst), 5);
     }
 }

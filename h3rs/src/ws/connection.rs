@@ -98,7 +98,43 @@ async fn read_loop<H: WebSocket>(
     let mut close_timer: Option<OnWake<tokio::time::Sleep>> = None;
 
     loop {
+        // In this order, without select!'s random start (a thread-local RNG per frame): the
+        // other branches cost a comparison each until their waker fires, and a client
+        // that floods frames cannot keep them from being seen.
         tokio::select! {
+            biased;
+            (changed, state) = &mut state_change => {
+                let Some(now) = changed else { break };
+                state_change = OnWake::new(next_state(state));
+                match now {
+                    PeerState::Open => {}
+                    PeerState::Closing => {
+                        if close_timer.is_none() {
+                            let deadline = Instant::now() + options.close_timeout;
+                            close_timer = Some(OnWake::new(sleep_until(deadline)));
+                        }
+                    }
+                    PeerState::Terminated => break,
+                }
+            }
+            () = &mut shutdown_signal, if !shutting_down => {
+                shutting_down = true;
+                ours.get_or_insert_with(|| CloseDetails::new(1001, "Server shutting down"));
+                peer.close(1001, "Server shutting down");
+            }
+            () = async { close_timer.as_mut().expect("guarded").await }, if close_timer.is_some() => {
+                tracing::debug!(peer = peer.id(), "close handshake timed out");
+                break;
+            }
+            () = async { ping.as_mut().expect("guarded").await }, if ping.is_some() => {
+                if awaiting_pong {
+                    tracing::debug!(peer = peer.id(), "no answer to ping; dropping the peer");
+                    ours.get_or_insert_with(|| CloseDetails::new(1006, "Ping timeout"));
+                    break;
+                }
+                awaiting_pong = peer.send_ping();
+                ping = ping_every.map(|every| OnWake::new(sleep_until(Instant::now() + every)));
+            }
             frame = stream.next() => {
                 awaiting_pong = false;
                 match frame {
@@ -143,38 +179,6 @@ async fn read_loop<H: WebSocket>(
                         return (ours.unwrap_or_else(CloseDetails::abnormal), Some(deadline));
                     }
                 }
-            }
-            (changed, state) = &mut state_change => {
-                let Some(now) = changed else { break };
-                state_change = OnWake::new(next_state(state));
-                match now {
-                    PeerState::Open => {}
-                    PeerState::Closing => {
-                        if close_timer.is_none() {
-                            let deadline = Instant::now() + options.close_timeout;
-                            close_timer = Some(OnWake::new(sleep_until(deadline)));
-                        }
-                    }
-                    PeerState::Terminated => break,
-                }
-            }
-            () = &mut shutdown_signal, if !shutting_down => {
-                shutting_down = true;
-                ours.get_or_insert_with(|| CloseDetails::new(1001, "Server shutting down"));
-                peer.close(1001, "Server shutting down");
-            }
-            () = async { close_timer.as_mut().expect("guarded").await }, if close_timer.is_some() => {
-                tracing::debug!(peer = peer.id(), "close handshake timed out");
-                break;
-            }
-            () = async { ping.as_mut().expect("guarded").await }, if ping.is_some() => {
-                if awaiting_pong {
-                    tracing::debug!(peer = peer.id(), "no answer to ping; dropping the peer");
-                    ours.get_or_insert_with(|| CloseDetails::new(1006, "Ping timeout"));
-                    break;
-                }
-                awaiting_pong = peer.send_ping();
-                ping = ping_every.map(|every| OnWake::new(sleep_until(Instant::now() + every)));
             }
         }
         // A close we started (peer.close, a slow consumer, a panic) decides the code.
