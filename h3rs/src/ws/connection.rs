@@ -3,9 +3,8 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
@@ -19,6 +18,7 @@ use crate::wake_gate::OnWake;
 use crate::ws::duplex::Duplex;
 use crate::ws::peer::{Outgoing, PeerState};
 use crate::ws::read_ahead::ReadAhead;
+use crate::ws::socket_handle::SocketHandle;
 use crate::ws::{CloseDetails, Message, Peer, WebSocket, WsError};
 
 type Socket = WebSocketStream<ReadAhead<TokioIo<Upgraded>>>;
@@ -47,17 +47,17 @@ pub(crate) async fn run_connection<H: WebSocket>(
     socket: Socket,
     shutdown: Option<Shutdown>,
 ) {
-    let (sink, stream) = socket.split();
     peer.join();
-    let reader = async {
-        guarded(&peer, "open", handler.open(&peer)).await;
-        read_loop(&handler, &peer, stream, shutdown).await
-    };
-    // A block of its own: the writer, and with it the socket, is dropped before the
-    // `close` hook runs, however long that takes.
+    // A block of its own: the socket is dropped before the `close` hook runs, however
+    // long that takes.
     let details = {
+        let socket = Mutex::new(socket);
+        let reader = async {
+            guarded(&peer, "open", handler.open(&peer)).await;
+            read_loop(&handler, &peer, SocketHandle::new(&socket), shutdown).await
+        };
         let mut reader = std::pin::pin!(reader);
-        let mut writer = std::pin::pin!(write_loop(&*handler, &peer, sink));
+        let mut writer = std::pin::pin!(write_loop(&*handler, &peer, SocketHandle::new(&socket)));
         let mut duplex = Duplex::new(reader.as_mut(), writer.as_mut());
         let (details, flush_deadline) = (&mut duplex).await;
         if let (Some(deadline), Some(writer)) = (flush_deadline, duplex.into_writer()) {
@@ -75,7 +75,7 @@ pub(crate) async fn run_connection<H: WebSocket>(
 async fn read_loop<H: WebSocket>(
     handler: &Arc<H>,
     peer: &Peer,
-    mut stream: SplitStream<Socket>,
+    mut stream: SocketHandle<'_, Socket>,
     shutdown: Option<Shutdown>,
 ) -> (CloseDetails, Option<Instant>) {
     let options = peer.options().clone();
@@ -200,11 +200,7 @@ async fn next_state(
     (changed, state)
 }
 
-async fn write_loop<H: WebSocket>(
-    handler: &H,
-    peer: &Peer,
-    mut sink: SplitSink<Socket, tungstenite::Message>,
-) {
+async fn write_loop<H: WebSocket>(handler: &H, peer: &Peer, mut sink: SocketHandle<'_, Socket>) {
     let mut batch = Vec::new();
     loop {
         let was_full = std::future::poll_fn(|cx| peer.poll_outgoing(cx, &mut batch)).await;

@@ -44,6 +44,7 @@ mod options;
 mod peer;
 mod peers;
 mod read_ahead;
+mod socket_handle;
 
 pub use error::WsError;
 pub use from_message::{FromMessage, InvalidMessage, reject};
