@@ -835,6 +835,7 @@ impl App {
     /// Everything up to the call of the handler (or the first middleware) runs now, when the
     /// request arrives; the [`Responding`] future holds only the handler's future, and the
     /// response hooks and the `HEAD` rule in a box of their own when there are any.
+    #[inline]
     pub(crate) fn serve_request(
         self: &Arc<Self>,
         request: Request,
