@@ -26,6 +26,11 @@ use http::Method;
 #[derive(Clone, Debug)]
 pub(crate) struct Router<T> {
     root: Node<T>,
+    /// The entries of every path without params or wildcards, keyed by its segments (as
+    /// [`remaining_segments`] gives them) and sorted by [`static_order`]: such a path is
+    /// the walk's first candidate, so one binary search finds what the walk would, and the
+    /// walk runs only when that path does not serve the request.
+    exact: Vec<(Box<str>, Vec<Entry<T>>)>,
 }
 
 /// Which requests of a path an entry serves.
@@ -190,47 +195,8 @@ impl<T> Router<T> {
     pub(crate) fn new() -> Self {
         Self {
             root: Node::default(),
+            exact: Vec::new(),
         }
-    }
-
-    /// Registers `value` for `slot` (a method, `None` = any method, or the upgrade slot) on
-    /// `pattern`.
-    ///
-    /// Registering the same slot and pattern again replaces the earlier
-    /// value, so the last registration wins. Patterns that differ only in
-    /// param names (`/a/:x` and `/a/:y`) count as the same pattern.
-    pub(crate) fn insert(
-        &mut self,
-        slot: impl Into<Slot>,
-        pattern: &str,
-        value: T,
-    ) -> Result<(), PatternError> {
-        let slot = slot.into();
-        let parsed = parse_pattern(pattern)?;
-        let mut node = &mut self.root;
-        for segment in parsed.segments {
-            node = match segment {
-                Segment::Static(key) => node.static_child_mut(key),
-                Segment::Param => node.param.get_or_insert_with(Box::default),
-                Segment::Wildcard => node.wildcard.get_or_insert_with(Box::default),
-            };
-        }
-        let entries = if parsed.catch_all {
-            &mut node.catch_all
-        } else {
-            &mut node.entries
-        };
-        let entry = Entry {
-            slot,
-            value,
-            pattern: pattern.into(),
-            names: parsed.names.into_boxed_slice(),
-        };
-        match entries.iter_mut().find(|e| e.slot == entry.slot) {
-            Some(existing) => *existing = entry,
-            None => entries.push(entry),
-        }
-        Ok(())
     }
 
     /// Finds the route for `method` and `path`.
@@ -268,7 +234,18 @@ impl<T> Router<T> {
             allow: Vec::new(),
             upgrade_seen: false,
         };
-        match search.walk(&self.root, remaining_segments(path), 0) {
+        let rest = remaining_segments(path);
+        let key = rest.unwrap_or("");
+        if let Ok(i) = self.exact.binary_search_by(|(k, _)| static_order(k, key)) {
+            if let Some(entry) = search.pick(&self.exact[i].1) {
+                return RouteMatch::Found {
+                    value: &entry.value,
+                    params: Params::default(),
+                    pattern: &entry.pattern,
+                };
+            }
+        }
+        match search.walk(&self.root, rest, 0) {
             Some((entry, params)) => RouteMatch::Found {
                 value: &entry.value,
                 params,
@@ -290,6 +267,68 @@ impl<T> Router<T> {
                 RouteMatch::MethodNotAllowed { allow }
             }
         }
+    }
+}
+
+impl<T: Clone> Router<T> {
+    /// Registers `value` for `slot` (a method, `None` = any method, or the upgrade slot) on
+    /// `pattern`.
+    ///
+    /// Registering the same slot and pattern again replaces the earlier
+    /// value, so the last registration wins. Patterns that differ only in
+    /// param names (`/a/:x` and `/a/:y`) count as the same pattern.
+    pub(crate) fn insert(
+        &mut self,
+        slot: impl Into<Slot>,
+        pattern: &str,
+        value: T,
+    ) -> Result<(), PatternError> {
+        let slot = slot.into();
+        let parsed = parse_pattern(pattern)?;
+        let exact_key = (!parsed.catch_all)
+            .then(|| {
+                parsed
+                    .segments
+                    .iter()
+                    .map(|segment| match segment {
+                        Segment::Static(key) => Some(*key),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()
+            })
+            .flatten()
+            .map(|keys| keys.join("/"));
+        let mut node = &mut self.root;
+        for segment in parsed.segments {
+            node = match segment {
+                Segment::Static(key) => node.static_child_mut(key),
+                Segment::Param => node.param.get_or_insert_with(Box::default),
+                Segment::Wildcard => node.wildcard.get_or_insert_with(Box::default),
+            };
+        }
+        let entries = if parsed.catch_all {
+            &mut node.catch_all
+        } else {
+            &mut node.entries
+        };
+        let entry = Entry {
+            slot,
+            value,
+            pattern: pattern.into(),
+            names: parsed.names.into_boxed_slice(),
+        };
+        match entries.iter_mut().find(|e| e.slot == entry.slot) {
+            Some(existing) => *existing = entry,
+            None => entries.push(entry),
+        }
+        if let Some(key) = exact_key {
+            let entries = entries.clone();
+            match self.exact.binary_search_by(|(k, _)| static_order(k, &key)) {
+                Ok(i) => self.exact[i].1 = entries,
+                Err(i) => self.exact.insert(i, (key.into(), entries)),
+            }
+        }
+        Ok(())
     }
 }
 
@@ -783,6 +822,31 @@ mod tests {
             RouteMatch::Found { value: 2, .. }
         ));
         assert_eq!(asked.get(), 2);
+    }
+
+    #[test]
+    fn a_static_path_that_does_not_serve_the_method_falls_back_to_the_walk() {
+        let mut r = Router::new();
+        r.insert(Some(Method::GET), "/users/new", 1).unwrap();
+        r.insert(Some(Method::POST), "/users/:id", 2).unwrap();
+        r.insert(Some(Method::GET), "/", 3).unwrap();
+        r.insert(Some(Method::PUT), "/**", 4).unwrap();
+        assert_eq!(found(&r, Method::GET, "/users/new/"), (1, vec![]));
+        assert_eq!(
+            found(&r, Method::POST, "/users/new"),
+            (2, params(&[("id", "new")]))
+        );
+        assert_eq!(value(&r, Method::HEAD, "/users/new"), 1);
+        assert_eq!(value(&r, Method::GET, "//"), 3);
+        assert_eq!(value(&r, Method::PUT, "/"), 4);
+        assert_eq!(
+            allow(&r, Method::DELETE, "/users/new"),
+            // `/**` matches it too.
+            [Method::GET, Method::HEAD, Method::POST, Method::PUT]
+        );
+        // A replaced static route is replaced in the table too.
+        r.insert(Some(Method::GET), "/users/new", 5).unwrap();
+        assert_eq!(value(&r, Method::GET, "/users/new?x=1"), 5);
     }
 
     #[test]
