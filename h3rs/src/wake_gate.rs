@@ -111,16 +111,25 @@ mod tests {
         }
     }
 
+    type Slot = Arc<std::sync::Mutex<Option<Waker>>>;
+
+    /// A gated `Counting`, with the switch that makes it ready and the slot of its waker.
+    fn counting(polls: &AtomicUsize) -> (OnWake<Counting<'_>>, Arc<AtomicBool>, Slot) {
+        let ready = Arc::new(AtomicBool::new(false));
+        let inner_waker = Slot::default();
+        let gated = OnWake::new(Counting {
+            polls,
+            ready: ready.clone(),
+            waker: inner_waker.clone(),
+        });
+        (gated, ready, inner_waker)
+    }
+
     #[test]
     fn polls_the_future_only_after_its_own_wake() {
         let polls = AtomicUsize::new(0);
-        let ready = Arc::new(AtomicBool::new(false));
-        let inner_waker = Arc::new(std::sync::Mutex::new(None::<Waker>));
-        let mut gated = std::pin::pin!(OnWake::new(Counting {
-            polls: &polls,
-            ready: ready.clone(),
-            waker: inner_waker.clone(),
-        }));
+        let (gated, ready, inner_waker) = counting(&polls);
+        let mut gated = std::pin::pin!(gated);
         let mut cx = Context::from_waker(Waker::noop());
         assert!(gated.as_mut().poll(&mut cx).is_pending());
         // Woken for something else: the inner future is not polled again.
@@ -146,13 +155,8 @@ mod tests {
     #[test]
     fn every_wake_reaches_the_task_that_polled_last() {
         let polls = AtomicUsize::new(0);
-        let ready = Arc::new(AtomicBool::new(false));
-        let inner_waker = Arc::new(std::sync::Mutex::new(None::<Waker>));
-        let mut gated = std::pin::pin!(OnWake::new(Counting {
-            polls: &polls,
-            ready: ready.clone(),
-            waker: inner_waker.clone(),
-        }));
+        let (gated, ready, inner_waker) = counting(&polls);
+        let mut gated = std::pin::pin!(gated);
         let (a, b) = (
             Arc::new(Count(AtomicUsize::new(0))),
             Arc::new(Count(AtomicUsize::new(0))),
