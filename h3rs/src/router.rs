@@ -26,10 +26,10 @@ use http::Method;
 #[derive(Clone, Debug)]
 pub(crate) struct Router<T> {
     root: Node<T>,
-    /// The entries of every path without params or wildcards, keyed by its segments (as
-    /// [`remaining_segments`] gives them) and sorted by [`static_order`]: such a path is
-    /// the walk's first candidate, so one binary search finds what the walk would, and the
-    /// walk runs only when that path does not serve the request.
+    /// The entries of every pattern without params or wildcards, keyed by its segments (as
+    /// [`remaining_segments`] gives them) and sorted by [`static_order`]; they are in no
+    /// node. Such a pattern is the walk's first candidate for a path, so one binary search
+    /// finds what the walk would, and the walk runs only when it does not serve the request.
     exact: Vec<(Box<str>, Vec<Entry<T>>)>,
 }
 
@@ -141,7 +141,8 @@ struct Node<T> {
     statics: Vec<(Box<str>, Node<T>)>,
     param: Option<Box<Node<T>>>,
     wildcard: Option<Box<Node<T>>>,
-    /// Routes that end at this node.
+    /// Routes that end at this node, with a param or wildcard on the way (the others are
+    /// in [`Router::exact`]).
     entries: Vec<Entry<T>>,
     /// Routes whose last segment is `**` here. They never have children, so
     /// they need no node of their own.
@@ -199,6 +200,73 @@ impl<T> Router<T> {
         }
     }
 
+    /// Registers `value` for `slot` (a method, `None` = any method, or the upgrade slot) on
+    /// `pattern`.
+    ///
+    /// Registering the same slot and pattern again replaces the earlier
+    /// value, so the last registration wins. Patterns that differ only in
+    /// param names (`/a/:x` and `/a/:y`) count as the same pattern.
+    pub(crate) fn insert(
+        &mut self,
+        slot: impl Into<Slot>,
+        pattern: &str,
+        value: T,
+    ) -> Result<(), PatternError> {
+        let slot = slot.into();
+        let parsed = parse_pattern(pattern)?;
+        let exact_key = (!parsed.catch_all)
+            .then(|| {
+                parsed
+                    .segments
+                    .iter()
+                    .map(|segment| match segment {
+                        Segment::Static(key) => Some(*key),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()
+            })
+            .flatten()
+            .map(|keys| keys.join("/"));
+        let entries = match exact_key {
+            Some(key) => {
+                let i = match self.exact.binary_search_by(|(k, _)| static_order(k, &key)) {
+                    Ok(i) => i,
+                    Err(i) => {
+                        self.exact.insert(i, (key.into(), Vec::new()));
+                        i
+                    }
+                };
+                &mut self.exact[i].1
+            }
+            None => {
+                let mut node = &mut self.root;
+                for segment in parsed.segments {
+                    node = match segment {
+                        Segment::Static(key) => node.static_child_mut(key),
+                        Segment::Param => node.param.get_or_insert_with(Box::default),
+                        Segment::Wildcard => node.wildcard.get_or_insert_with(Box::default),
+                    };
+                }
+                if parsed.catch_all {
+                    &mut node.catch_all
+                } else {
+                    &mut node.entries
+                }
+            }
+        };
+        let entry = Entry {
+            slot,
+            value,
+            pattern: pattern.into(),
+            names: parsed.names.into_boxed_slice(),
+        };
+        match entries.iter_mut().find(|e| e.slot == entry.slot) {
+            Some(existing) => *existing = entry,
+            None => entries.push(entry),
+        }
+        Ok(())
+    }
+
     /// Finds the route for `method` and `path`.
     ///
     /// Routes are tried in precedence order (static, `:param`, `*`, `**` at
@@ -214,9 +282,10 @@ impl<T> Router<T> {
     /// Finds the route for a request, `upgrade` telling whether it is a `GET` that asks for
     /// a WebSocket upgrade: such a request prefers a path's upgrade entry, and falls back to
     /// its method entries (a page and its socket can share a path). `upgrade` is asked only
-    /// where the path has an upgrade entry, so other requests skip the header lookups. A plain request on a
-    /// path whose only fitting entry is an upgrade entry is [`RouteMatch::UpgradeRequired`]
-    /// for `GET` and `HEAD`, and a 405 allowing `GET` for any other method.
+    /// where the path has an upgrade entry, so other requests skip the header lookups. A
+    /// plain request on a path whose only fitting entry is an upgrade entry is
+    /// [`RouteMatch::UpgradeRequired`] for `GET` and `HEAD`, and a 405 allowing `GET` for
+    /// any other method.
     pub(crate) fn find_request(
         &self,
         method: &Method,
@@ -267,68 +336,6 @@ impl<T> Router<T> {
                 RouteMatch::MethodNotAllowed { allow }
             }
         }
-    }
-}
-
-impl<T: Clone> Router<T> {
-    /// Registers `value` for `slot` (a method, `None` = any method, or the upgrade slot) on
-    /// `pattern`.
-    ///
-    /// Registering the same slot and pattern again replaces the earlier
-    /// value, so the last registration wins. Patterns that differ only in
-    /// param names (`/a/:x` and `/a/:y`) count as the same pattern.
-    pub(crate) fn insert(
-        &mut self,
-        slot: impl Into<Slot>,
-        pattern: &str,
-        value: T,
-    ) -> Result<(), PatternError> {
-        let slot = slot.into();
-        let parsed = parse_pattern(pattern)?;
-        let exact_key = (!parsed.catch_all)
-            .then(|| {
-                parsed
-                    .segments
-                    .iter()
-                    .map(|segment| match segment {
-                        Segment::Static(key) => Some(*key),
-                        _ => None,
-                    })
-                    .collect::<Option<Vec<_>>>()
-            })
-            .flatten()
-            .map(|keys| keys.join("/"));
-        let mut node = &mut self.root;
-        for segment in parsed.segments {
-            node = match segment {
-                Segment::Static(key) => node.static_child_mut(key),
-                Segment::Param => node.param.get_or_insert_with(Box::default),
-                Segment::Wildcard => node.wildcard.get_or_insert_with(Box::default),
-            };
-        }
-        let entries = if parsed.catch_all {
-            &mut node.catch_all
-        } else {
-            &mut node.entries
-        };
-        let entry = Entry {
-            slot,
-            value,
-            pattern: pattern.into(),
-            names: parsed.names.into_boxed_slice(),
-        };
-        match entries.iter_mut().find(|e| e.slot == entry.slot) {
-            Some(existing) => *existing = entry,
-            None => entries.push(entry),
-        }
-        if let Some(key) = exact_key {
-            let entries = entries.clone();
-            match self.exact.binary_search_by(|(k, _)| static_order(k, &key)) {
-                Ok(i) => self.exact[i].1 = entries,
-                Err(i) => self.exact.insert(i, (key.into(), entries)),
-            }
-        }
-        Ok(())
     }
 }
 
