@@ -145,14 +145,7 @@ impl Next {
                 return Pipeline::Running(middleware.handle(event, self));
             }
         }
-        self.endpoint.start(event)
-    }
-}
-
-impl Endpoint {
-    /// Calls the handler, or answers with the error.
-    pub(crate) fn start(self, event: H3Event) -> Pipeline {
-        match self {
+        match self.endpoint {
             Endpoint::Handler(handler) => Pipeline::Running(handler.call(event)),
             Endpoint::Error(err) => Pipeline::Ready(Some(err.into_response())),
         }
