@@ -168,16 +168,18 @@ impl OpenStream {
 pub(crate) struct Watched<IO, Held> {
     io: IO,
     activity: Arc<Activity>,
-    _held: Held,
+    held: Held,
 }
 
 impl<IO, Held> Watched<IO, Held> {
     pub(crate) fn new(io: IO, activity: Arc<Activity>, held: Held) -> Self {
-        Watched {
-            io,
-            activity,
-            _held: held,
-        }
+        Watched { io, activity, held }
+    }
+
+    /// The socket and what it held, without the watch.
+    #[cfg_attr(not(feature = "ws"), allow(dead_code))]
+    pub(crate) fn into_parts(self) -> (IO, Held) {
+        (self.io, self.held)
     }
 }
 

@@ -45,7 +45,7 @@ where
 }
 
 /// The socket as hyper sees it.
-type Io<IO> = TokioIo<Prefixed<IO>>;
+pub(crate) type Io<IO> = TokioIo<Prefixed<IO>>;
 
 // HTTP/1's connection stays inline: it is the common case, and boxing it would cost an
 // allocation per connection; HTTP/2's, several times larger, is boxed.
@@ -182,6 +182,14 @@ pub(crate) struct Prefixed<IO> {
     at: usize,
     len: usize,
     io: IO,
+}
+
+impl<IO> Prefixed<IO> {
+    /// The socket, and the sniffed bytes not yet read from this wrapper.
+    #[cfg_attr(not(feature = "ws"), allow(dead_code))]
+    pub(crate) fn into_parts(self) -> (IO, Vec<u8>) {
+        (self.io, self.prefix[self.at..self.len].to_vec())
+    }
 }
 
 impl<IO: AsyncRead + Unpin> AsyncRead for Prefixed<IO> {

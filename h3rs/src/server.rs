@@ -485,7 +485,12 @@ impl Limits {
 
 /// One open connection, counted until its socket closes: it lives in the socket's wrapper,
 /// which a WebSocket keeps after the upgrade.
-struct Slot(Arc<AtomicUsize>);
+pub(crate) struct Slot(Arc<AtomicUsize>);
+
+/// What hyper serves of a plain TCP connection accepted by [`Server::run`]: a WebSocket
+/// upgraded from one can take its socket back out of hyper's `Upgraded`.
+#[cfg(feature = "ws")]
+pub(crate) type ServedTcp = crate::protocol::Io<Watched<tokio::net::TcpStream, Slot>>;
 
 impl Drop for Slot {
     fn drop(&mut self) {

@@ -283,6 +283,39 @@ async fn connections_beyond_the_limit_get_503_and_the_rest_are_served() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn a_websocket_counts_against_the_connection_limit_until_it_closes() {
+    let server = spawn_with(
+        hello().websocket("/ws", Echo),
+        test_options().max_connections(1),
+    )
+    .await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr))
+        .await
+        .unwrap();
+    socket.send(Wire::text("ping")).await.unwrap();
+    let echoed = tokio::time::timeout(PATIENCE, socket.next()).await.unwrap();
+    assert_eq!(echoed.unwrap().unwrap(), Wire::text("ping"));
+    // The upgraded socket left hyper, but it still holds the one slot.
+    let refused = raw_exchange(server.addr, b"GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", None).await;
+    assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
+    socket.close(None).await.unwrap();
+    while socket.next().await.is_some() {}
+    let served = tokio::time::timeout(PATIENCE, async {
+        loop {
+            let reply = raw_exchange(server.addr, b"GET /hello HTTP/1.0\r\n\r\n", None).await;
+            if reply.starts_with("HTTP/1.0 200") {
+                break reply;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the WebSocket's slot is freed when it closes");
+    assert!(served.ends_with("hello"));
+    server.stop().await;
+}
+
 async fn get(addr: std::net::SocketAddr, path: &str) -> h3rs_tests::Reply {
     h3rs_tests::TestServer::at(addr).get(path).await
 }

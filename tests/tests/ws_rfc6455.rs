@@ -179,14 +179,20 @@ struct Client {
 impl Client {
     /// Connects and upgrades with a fresh key.
     async fn connect(addr: SocketAddr, path: &str) -> Client {
-        Client::connect_with_key(addr, path, &generate_key())
+        Client::connect_with_key(addr, path, &generate_key(), &[])
             .await
             .0
     }
 
-    /// Connects and upgrades by hand; checks the 101 answer and returns the
-    /// client and the `Sec-WebSocket-Accept` the server sent.
-    async fn connect_with_key(addr: SocketAddr, path: &str, key: &str) -> (Client, String) {
+    /// Connects and upgrades by hand, with `early` bytes in the same write as the request;
+    /// checks the 101 answer and returns the client and the `Sec-WebSocket-Accept` the
+    /// server sent.
+    async fn connect_with_key(
+        addr: SocketAddr,
+        path: &str,
+        key: &str,
+        early: &[u8],
+    ) -> (Client, String) {
         let stream = timeout(PATIENCE, TcpStream::connect(addr))
             .await
             .expect("connect in time")
@@ -205,7 +211,7 @@ impl Client {
              Sec-WebSocket-Key: {key}\r\n\
              \r\n"
         );
-        client.send_raw(request.as_bytes()).await;
+        client.send_raw(&[request.as_bytes(), early].concat()).await;
         let head_end = loop {
             if let Some(at) = client.buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 break at + 4;
@@ -544,10 +550,24 @@ async fn framing() {
 
     cases.push(case("handshake with RFC 6455's sample key", async move {
         let (mut client, accept) =
-            Client::connect_with_key(addr, "/ws", "dGhlIHNhbXBsZSBub25jZQ==").await;
+            Client::connect_with_key(addr, "/ws", "dGhlIHNhbXBsZSBub25jZQ==", &[]).await;
         assert_eq!(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
         client.assert_echo("hello").await;
     }));
+
+    cases.push(case(
+        "frames sent with the handshake, before its answer",
+        async move {
+            // hyper has read them with the request head: the socket under the WebSocket must
+            // hand them over first, whole and in order.
+            let early = [frame(true, TEXT, b"first"), frame(true, BINARY, &[0, 1, 2])].concat();
+            let (mut client, _) =
+                Client::connect_with_key(addr, "/ws", &generate_key(), &early).await;
+            client.expect_message(TEXT, b"first").await;
+            client.expect_message(BINARY, &[0, 1, 2]).await;
+            client.assert_echo("after").await;
+        },
+    ));
 
     for opcode in [TEXT, BINARY] {
         for len in [0usize, 1, 125, 126, 127, 128, 65535, 65536, 256 * 1024] {

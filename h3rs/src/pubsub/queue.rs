@@ -119,14 +119,19 @@ impl<T: Weigh> Bounded<T> {
         Some(item)
     }
 
-    /// Moves everything into `into`; returns whether the queue had been full since the
-    /// last call.
-    pub(crate) fn take_all(&mut self, into: &mut Vec<T>) -> bool {
-        into.extend(self.items.drain(..));
+    /// Moves everything into `into` (by swapping deques when `into` is empty, as a
+    /// consumer's drained batch is: no item moves); returns whether the queue had been full
+    /// since the last call.
+    pub(crate) fn take_all(&mut self, into: &mut VecDeque<T>) -> bool {
+        if into.is_empty() {
+            std::mem::swap(&mut self.items, into);
+        } else {
+            into.extend(self.items.drain(..));
+        }
         self.bytes = 0;
         if self.items.capacity() > 1024 {
             // A large burst is over: give its memory back rather than keep it while idle.
-            self.items.shrink_to_fit();
+            self.items = VecDeque::new();
         }
         std::mem::take(&mut self.was_full)
     }
@@ -285,7 +290,7 @@ impl<T: Weigh> Queue<T> {
     /// Everything queued, once there is something; the flag says whether the queue had
     /// been full since the last batch. A closed, empty queue stays pending: the consumer
     /// learns of the end from its last item or from elsewhere.
-    pub(crate) fn poll_take(&self, cx: &mut Context<'_>, into: &mut Vec<T>) -> Poll<bool> {
+    pub(crate) fn poll_take(&self, cx: &mut Context<'_>, into: &mut VecDeque<T>) -> Poll<bool> {
         let was_full = {
             let mut state = self.lock();
             if state.items.is_empty() {
@@ -414,11 +419,36 @@ mod tests {
         assert!(!queue.close(Some(8), false));
         assert_eq!(queue.push(3), Pushed::Closed);
         let waker = futures_util::task::noop_waker();
-        let mut batch = Vec::new();
+        let mut batch = VecDeque::new();
         let full = queue.poll_take(&mut Context::from_waker(&waker), &mut batch);
         assert_eq!(full, Poll::Ready(true));
         assert_eq!(batch, [1, 9]);
         assert_eq!(queue.bytes(), 0);
+    }
+
+    #[test]
+    fn a_batch_swaps_deques_and_keeps_the_order_of_what_it_is_added_to() {
+        let mut queue = Bounded::new(8, Overflow::Close);
+        let mut batch = VecDeque::with_capacity(4);
+        let spare = batch.capacity();
+        queue.push(1u32);
+        queue.take_all(&mut batch);
+        assert_eq!(batch, [1]);
+        // The consumer's empty deque, with its room, is the queue's now: no allocation.
+        assert!(queue.items.capacity() >= spare);
+        queue.push(2);
+        queue.take_all(&mut batch);
+        assert_eq!(batch, [1, 2]);
+        // A deque grown by a burst is not kept once it comes back empty.
+        let mut burst = Bounded::new(4096, Overflow::Close);
+        (0..2000).for_each(|n| _ = burst.push(n));
+        let mut batch = VecDeque::new();
+        burst.take_all(&mut batch);
+        batch.clear();
+        burst.push(1);
+        burst.take_all(&mut batch);
+        assert_eq!(burst.items.capacity(), 0);
+        assert_eq!((batch.len(), burst.bytes()), (1, 0));
     }
 
     /// A waker that counts its wakes.
@@ -437,7 +467,7 @@ mod tests {
         let waker = std::task::Waker::from(count.clone());
         let mut cx = Context::from_waker(&waker);
         let wakes = || count.0.load(Ordering::Relaxed);
-        let mut batch = Vec::new();
+        let mut batch = VecDeque::new();
         assert_eq!(queue.poll_take(&mut cx, &mut batch), Poll::Pending);
         queue.push(1u32);
         assert_eq!(wakes(), 1);
@@ -457,10 +487,10 @@ mod tests {
 
     fn take(queue: &Queue<u32>) -> Vec<u32> {
         let waker = futures_util::task::noop_waker();
-        let mut batch = Vec::new();
+        let mut batch = VecDeque::new();
         let taken = queue.poll_take(&mut Context::from_waker(&waker), &mut batch);
         assert!(taken.is_ready());
-        batch
+        batch.into()
     }
 
     #[tokio::test]

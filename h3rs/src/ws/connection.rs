@@ -1,13 +1,12 @@
 //! One WebSocket connection: a reader loop that runs the hooks, and a writer
 //! fed by the peer's queue, both in the connection's task ([`Duplex`]).
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use hyper::upgrade::Upgraded;
-use hyper_util::rt::TokioIo;
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::WebSocketStream;
@@ -17,11 +16,12 @@ use crate::shutdown::Shutdown;
 use crate::wake_gate::OnWake;
 use crate::ws::duplex::Duplex;
 use crate::ws::peer::{Outgoing, PeerState};
+use crate::ws::raw_socket::RawSocket;
 use crate::ws::read_ahead::ReadAhead;
 use crate::ws::socket_handle::SocketHandle;
 use crate::ws::{CloseDetails, Message, Peer, WebSocket, WsError};
 
-type Socket = WebSocketStream<ReadAhead<TokioIo<Upgraded>>>;
+type Socket = WebSocketStream<ReadAhead<RawSocket>>;
 
 /// Runs a hook; a panic is logged and closes the peer with 1011.
 async fn guarded(peer: &Peer, hook: &'static str, future: impl Future<Output = ()>) {
@@ -201,11 +201,11 @@ async fn next_state(
 }
 
 async fn write_loop<H: WebSocket>(handler: &H, peer: &Peer, mut sink: SocketHandle<'_, Socket>) {
-    let mut batch = Vec::new();
+    let mut batch = VecDeque::new();
     loop {
         let was_full = std::future::poll_fn(|cx| peer.poll_outgoing(cx, &mut batch)).await;
         let mut closed = false;
-        for item in batch.drain(..) {
+        while let Some(item) = batch.pop_front() {
             let frame = match item {
                 Outgoing::Message(message) => message,
                 Outgoing::Close(details) => {

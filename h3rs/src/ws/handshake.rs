@@ -8,7 +8,6 @@ use std::sync::Arc;
 use http::StatusCode;
 use http::header::{self, HeaderValue};
 use hyper::upgrade::OnUpgrade;
-use hyper_util::rt::TokioIo;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
@@ -23,6 +22,7 @@ use crate::upgrade::is_extended_connect;
 use crate::ws::connection::run_connection;
 use crate::ws::handler::offered_protocols;
 use crate::ws::peer::PeerInit;
+use crate::ws::raw_socket::RawSocket;
 use crate::ws::read_ahead::ReadAhead;
 use crate::ws::{Peer, WebSocket, WsOptions};
 
@@ -164,12 +164,14 @@ async fn accept<H: WebSocket>(
         let _stream_in_flight = stream_in_flight;
         match on_upgrade.await {
             Ok(upgraded) => {
-                let socket = WebSocketStream::from_raw_socket(
-                    ReadAhead::new(TokioIo::new(upgraded)),
-                    Role::Server,
-                    Some(options.tungstenite_config()),
-                )
-                .await;
+                let (raw, read) = RawSocket::new(upgraded);
+                let config = Some(options.tungstenite_config());
+                let io = ReadAhead::new(raw);
+                let socket = if read.is_empty() {
+                    WebSocketStream::from_raw_socket(io, Role::Server, config).await
+                } else {
+                    WebSocketStream::from_partially_read(io, read, Role::Server, config).await
+                };
                 run_connection(handler, peer, socket, shutdown).await;
             }
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),

@@ -43,6 +43,7 @@ mod message;
 mod options;
 mod peer;
 mod peers;
+mod raw_socket;
 mod read_ahead;
 mod socket_handle;
 

@@ -1,6 +1,6 @@
 //! `Peer`: one WebSocket connection as hooks and the app see it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -612,7 +612,7 @@ impl Peer {
     pub(crate) fn poll_outgoing(
         &self,
         cx: &mut Context<'_>,
-        into: &mut Vec<Outgoing>,
+        into: &mut VecDeque<Outgoing>,
     ) -> Poll<bool> {
         self.shared.queue.poll_take(cx, into)
     }
