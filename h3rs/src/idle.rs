@@ -184,6 +184,7 @@ impl<IO, Held> Watched<IO, Held> {
 }
 
 impl<IO: AsyncRead + Unpin, Held: Unpin> AsyncRead for Watched<IO, Held> {
+    #[inline]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -200,6 +201,7 @@ impl<IO: AsyncRead + Unpin, Held: Unpin> AsyncRead for Watched<IO, Held> {
 }
 
 impl<IO: AsyncWrite + Unpin, Held: Unpin> AsyncWrite for Watched<IO, Held> {
+    #[inline]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -208,14 +210,17 @@ impl<IO: AsyncWrite + Unpin, Held: Unpin> AsyncWrite for Watched<IO, Held> {
         Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
     }
 
+    #[inline]
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().io).poll_flush(cx)
     }
 
+    #[inline]
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 
+    #[inline]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,

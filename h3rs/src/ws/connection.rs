@@ -25,6 +25,8 @@ type Socket = WebSocketStream<ReadAhead<RawSocket>>;
 
 /// Runs a hook; a panic is logged and closes the peer with 1011.
 async fn guarded(peer: &Peer, hook: &'static str, future: impl Future<Output = ()>) {
+    // Pinned where it is: moving the hook's future into `CatchUnwind` was a copy per message.
+    let future = std::pin::pin!(future);
     if let Err(panic) = AssertUnwindSafe(future).catch_unwind().await {
         let message = panic
             .downcast_ref::<&str>()
