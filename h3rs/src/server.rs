@@ -625,6 +625,14 @@ impl Connections {
     }
 }
 
+/// Why a connection's task stopped waiting on hyper alone.
+enum Ended<E> {
+    /// hyper is done with the connection.
+    Served(Result<(), E>),
+    Shutdown,
+    Expired(Expiry),
+}
+
 struct Connection {
     app: Arc<H3>,
     info: Arc<ConnectionInfo>,
@@ -656,30 +664,40 @@ impl Connection {
             let activity = activity.clone();
             move || activity.no_heads()
         });
-        // Every request wakes this task; only the connection has news each time.
-        let triggered = OnWake::new(async move { shutdown.triggered().await });
-        let expiry = OnWake::new({
+        // Every request wakes this task; only the connection has news each time. What else
+        // ends it, shutdown or its watch, waits behind one gate: one flag to look at per
+        // wake, and no `select!` around hyper's connection.
+        let mut end = OnWake::new({
             let activity = activity.clone();
-            async move { activity.expiry(timeouts).await }
+            async move {
+                tokio::select! {
+                    biased;
+                    () = shutdown.triggered() => Ended::Shutdown,
+                    expiry = activity.expiry(timeouts) => Ended::Expired(expiry),
+                }
+            }
         });
-        let result = tokio::select! {
-            biased;
-            result = &mut connection => result,
-            () = triggered => {
+        let ended = std::future::poll_fn(|cx| {
+            if let Poll::Ready(result) = Pin::new(&mut connection).poll(cx) {
+                return Poll::Ready(Ended::Served(result));
+            }
+            Pin::new(&mut end).poll(cx)
+        })
+        .await;
+        let result = match ended {
+            Ended::Served(result) => result,
+            // hyper would wait for the head to end: close the socket now.
+            Ended::Expired(Expiry::SlowHead) => {
+                tracing::debug!("closing a connection whose request head is too slow");
+                Ok(())
+            }
+            Ended::Expired(Expiry::Idle) | Ended::Shutdown => {
+                if let Ended::Expired(_) = ended {
+                    tracing::debug!("closing an idle connection");
+                }
+                // hyper finishes the request under way, then closes.
                 connection.graceful_shutdown();
                 (&mut connection).await
-            }
-            expiry = expiry => match expiry {
-                Expiry::Idle => {
-                    tracing::debug!("closing an idle connection");
-                    connection.graceful_shutdown();
-                    (&mut connection).await
-                }
-                // hyper would wait for the head to end: close the socket now.
-                Expiry::SlowHead => {
-                    tracing::debug!("closing a connection whose request head is too slow");
-                    Ok(())
-                }
             }
         };
         if let Err(e) = result {
