@@ -4,7 +4,9 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::sync::watch;
@@ -87,62 +89,74 @@ async fn read_loop<H: WebSocket>(
     let mut shutting_down = false;
     let ping_every = options.ping_interval;
     let mut awaiting_pong = false;
-    // Every frame wakes this loop; the other branches are made once (again only after
-    // they fire) and polled only when their own waker fired, not once per frame.
-    let mut state_change = OnWake::new(next_state(peer.state()));
-    let mut shutdown_signal = OnWake::new(async move {
-        match &shutdown {
-            Some(shutdown) => shutdown.triggered().await,
-            None => std::future::pending().await,
-        }
-    });
-    let mut ping = ping_every.map(|every| OnWake::new(sleep_until(Instant::now() + every)));
-    let mut close_timer: Option<OnWake<tokio::time::Sleep>> = None;
+    let mut state = peer.state();
+    let mut ping_at = ping_every.map(|every| Instant::now() + every);
+    let mut close_at: Option<Instant> = None;
+    // Every frame wakes this loop; what else it waits for is made once (again only after
+    // something of it fired) and waits behind one gate, looked at before each frame.
+    let watch = |state: &watch::Receiver<PeerState>, shutting_down: bool, close_at, ping_at| {
+        let shutdown = shutdown.clone().filter(|_| !shutting_down);
+        OnWake::new(next_control(state.clone(), shutdown, close_at, ping_at))
+    };
+    let mut control = watch(&state, shutting_down, close_at, ping_at);
 
     loop {
-        // In this order, without select!'s random start (a thread-local RNG per frame): the
-        // other branches cost a comparison each until their waker fires, and a client
-        // that floods frames cannot keep them from being seen.
-        tokio::select! {
-            biased;
-            (changed, state) = &mut state_change => {
-                let Some(now) = changed else { break };
-                state_change = OnWake::new(next_state(state));
-                match now {
-                    PeerState::Open => {}
-                    PeerState::Closing => {
-                        if close_timer.is_none() {
-                            let deadline = Instant::now() + options.close_timeout;
-                            close_timer = Some(OnWake::new(sleep_until(deadline)));
+        // The control events first: a client that floods frames cannot keep them from
+        // being seen.
+        let event = std::future::poll_fn(|cx| {
+            if let Poll::Ready(event) = Pin::new(&mut control).poll(cx) {
+                return Poll::Ready(Event::Control(event));
+            }
+            stream.poll_next_unpin(cx).map(Event::Frame)
+        })
+        .await;
+        match event {
+            Event::Control(event) => {
+                match event {
+                    Control::State(None, _) => break,
+                    Control::State(Some(now), receiver) => {
+                        state = receiver;
+                        match now {
+                            PeerState::Open => {}
+                            PeerState::Closing => {
+                                close_at
+                                    .get_or_insert_with(|| Instant::now() + options.close_timeout);
+                            }
+                            PeerState::Terminated => break,
                         }
                     }
-                    PeerState::Terminated => break,
+                    Control::Shutdown => {
+                        shutting_down = true;
+                        ours.get_or_insert_with(|| CloseDetails::new(1001, "Server shutting down"));
+                        peer.close(1001, "Server shutting down");
+                    }
+                    Control::CloseTimeout => {
+                        tracing::debug!(peer = peer.id(), "close handshake timed out");
+                        break;
+                    }
+                    Control::Ping => {
+                        if awaiting_pong {
+                            tracing::debug!(
+                                peer = peer.id(),
+                                "no answer to ping; dropping the peer"
+                            );
+                            ours.get_or_insert_with(|| CloseDetails::new(1006, "Ping timeout"));
+                            break;
+                        }
+                        awaiting_pong = peer.send_ping();
+                        ping_at = ping_every.map(|every| Instant::now() + every);
+                    }
                 }
+                control = watch(&state, shutting_down, close_at, ping_at);
             }
-            () = &mut shutdown_signal, if !shutting_down => {
-                shutting_down = true;
-                ours.get_or_insert_with(|| CloseDetails::new(1001, "Server shutting down"));
-                peer.close(1001, "Server shutting down");
-            }
-            () = async { close_timer.as_mut().expect("guarded").await }, if close_timer.is_some() => {
-                tracing::debug!(peer = peer.id(), "close handshake timed out");
-                break;
-            }
-            () = async { ping.as_mut().expect("guarded").await }, if ping.is_some() => {
-                if awaiting_pong {
-                    tracing::debug!(peer = peer.id(), "no answer to ping; dropping the peer");
-                    ours.get_or_insert_with(|| CloseDetails::new(1006, "Ping timeout"));
-                    break;
-                }
-                awaiting_pong = peer.send_ping();
-                ping = ping_every.map(|every| OnWake::new(sleep_until(Instant::now() + every)));
-            }
-            frame = stream.next() => {
+            Event::Frame(frame) => {
                 awaiting_pong = false;
                 match frame {
                     Some(Ok(tungstenite::Message::Close(frame))) => {
                         theirs = Some(match frame {
-                            Some(frame) => CloseDetails::new(frame.code.into(), frame.reason.as_str()),
+                            Some(frame) => {
+                                CloseDetails::new(frame.code.into(), frame.reason.as_str())
+                            }
                             None => CloseDetails::new(1005, ""),
                         });
                         // tungstenite has queued the echo; the next read sends it and ends the stream.
@@ -159,7 +173,9 @@ async fn read_loop<H: WebSocket>(
                             }
                         }
                     }
-                    Some(Err(WireError::ConnectionClosed | WireError::AlreadyClosed)) | None => break,
+                    Some(Err(WireError::ConnectionClosed | WireError::AlreadyClosed)) | None => {
+                        break;
+                    }
                     Some(Err(error)) => {
                         let error = WsError::from_wire(&error);
                         let code = error.close_code();
@@ -184,22 +200,57 @@ async fn read_loop<H: WebSocket>(
             }
         }
         // A close we started (peer.close, a slow consumer, a panic) decides the code.
-        if ours.is_none() && close_timer.is_some() {
+        if ours.is_none() && close_at.is_some() {
             ours = peer.closing_details();
         }
     }
     (ours.or(theirs).unwrap_or_else(CloseDetails::abnormal), None)
 }
 
-/// The next state of the peer (None once the peer is gone), with the receiver back.
-async fn next_state(
+/// What the read loop woke for.
+enum Event {
+    Control(Control),
+    Frame(Option<Result<tungstenite::Message, WireError>>),
+}
+
+/// What the read loop waits for besides frames.
+enum Control {
+    /// The peer's state changed (None: the peer is gone), seen by this receiver.
+    State(Option<PeerState>, watch::Receiver<PeerState>),
+    Shutdown,
+    CloseTimeout,
+    Ping,
+}
+
+/// The first of: a change of the peer's state, the server's shutdown, the close handshake's
+/// deadline, the next ping's time.
+async fn next_control(
     mut state: watch::Receiver<PeerState>,
-) -> (Option<PeerState>, watch::Receiver<PeerState>) {
-    let changed = match state.changed().await {
-        Ok(()) => Some(*state.borrow_and_update()),
-        Err(_) => None,
+    shutdown: Option<Shutdown>,
+    close_at: Option<Instant>,
+    ping_at: Option<Instant>,
+) -> Control {
+    let at = |deadline: Option<Instant>| async move {
+        match deadline {
+            Some(deadline) => sleep_until(deadline).await,
+            None => std::future::pending().await,
+        }
     };
-    (changed, state)
+    tokio::select! {
+        biased;
+        changed = state.changed() => {
+            let now = changed.ok().map(|()| *state.borrow_and_update());
+            Control::State(now, state)
+        }
+        () = async {
+            match &shutdown {
+                Some(shutdown) => shutdown.triggered().await,
+                None => std::future::pending().await,
+            }
+        } => Control::Shutdown,
+        () = at(close_at) => Control::CloseTimeout,
+        () = at(ping_at) => Control::Ping,
+    }
 }
 
 async fn write_loop<H: WebSocket>(handler: &H, peer: &Peer, mut sink: SocketHandle<'_, Socket>) {
