@@ -276,6 +276,10 @@ impl<T> Router<T> {
     /// Anything from `?` on is ignored. Upgrade entries serve nothing here: see
     /// [`Router::find_request`].
     pub(crate) fn find(&self, method: &Method, path: &str) -> RouteMatch<'_, T> {
+        let path = match find_byte(path, b'?') {
+            Some(i) => &path[..i],
+            None => path,
+        };
         self.find_request(method, path, || false)
     }
 
@@ -285,17 +289,14 @@ impl<T> Router<T> {
     /// where the path has an upgrade entry, so other requests skip the header lookups. A
     /// plain request on a path whose only fitting entry is an upgrade entry is
     /// [`RouteMatch::UpgradeRequired`] for `GET` and `HEAD`, and a 405 allowing `GET` for
-    /// any other method.
+    /// any other method. `path` has no query: it is a request's `Uri::path`.
     pub(crate) fn find_request(
         &self,
         method: &Method,
         path: &str,
         upgrade: impl Fn() -> bool,
     ) -> RouteMatch<'_, T> {
-        let path = match find_byte(path, b'?') {
-            Some(i) => &path[..i],
-            None => path,
-        };
+        debug_assert!(find_byte(path, b'?').is_none(), "a path without its query");
         let mut search = Search {
             method,
             upgrade: &upgrade,
@@ -435,6 +436,12 @@ impl Search<'_> {
     /// Picks the entry that serves the request method. If there is none,
     /// records the entries' methods for the `Allow` header.
     fn pick<'a, T>(&mut self, entries: &'a [Entry<T>]) -> Option<&'a Entry<T>> {
+        // Most paths have one entry, for one method: one comparison serves the request.
+        if let [entry] = entries {
+            if matches!(&entry.slot, Slot::Method(m) if m == self.method) {
+                return Some(entry);
+            }
+        }
         if entries.is_empty() {
             return None;
         }
