@@ -6,9 +6,9 @@ use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::Poll;
+use std::task::{Context, Poll, ready};
 
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use futures_util::{FutureExt, Sink, StreamExt};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::WebSocketStream;
@@ -27,8 +27,6 @@ type Socket = WebSocketStream<ReadAhead<RawSocket>>;
 
 /// Runs a hook; a panic is logged and closes the peer with 1011.
 async fn guarded(peer: &Peer, hook: &'static str, future: impl Future<Output = ()>) {
-    // Pinned where it is: moving the hook's future into `CatchUnwind` was a copy per message.
-    let future = std::pin::pin!(future);
     if let Err(panic) = AssertUnwindSafe(future).catch_unwind().await {
         let message = panic
             .downcast_ref::<&str>()
@@ -164,7 +162,10 @@ async fn read_loop<H: WebSocket>(
                     Some(Ok(message)) => {
                         if let Some(message) = Message::from_wire(message) {
                             if peer.is_open() {
-                                guarded(peer, "message", handler.message(peer, message)).await;
+                                // Made where it stays: passed by value, the hook's
+                                // future was copied into the guard's, a memcpy per message.
+                                let hook = std::pin::pin!(handler.message(peer, message));
+                                guarded(peer, "message", hook).await;
                                 // Frames read ahead come from memory, which costs no
                                 // tokio budget: without this, a peer publishing a burst
                                 // would run thousands of hooks before any writer ran,
@@ -255,34 +256,44 @@ async fn next_control(
 
 async fn write_loop<H: WebSocket>(handler: &H, peer: &Peer, mut sink: SocketHandle<'_, Socket>) {
     let mut batch = VecDeque::new();
+    let mut closed = false;
     loop {
         let was_full = std::future::poll_fn(|cx| peer.poll_outgoing(cx, &mut batch)).await;
-        let mut closed = false;
-        while let Some(item) = batch.pop_front() {
-            let frame = match item {
-                Outgoing::Message(message) => message,
-                Outgoing::Close(details) => {
-                    closed = true;
-                    tungstenite::Message::Close(Some(Peer::close_frame(&details)))
-                }
-            };
-            if sink.feed(frame).await.is_err() {
-                return;
-            }
-            if closed {
-                break;
-            }
-        }
-        // One flush per batch: under load many messages share a write, when
-        // idle each goes out at once.
-        if sink.flush().await.is_err() {
-            return;
-        }
-        if closed {
+        // The whole batch under one borrow of the socket, with one flush: under load many
+        // messages share a write, when idle each goes out at once.
+        let written = std::future::poll_fn(|cx| {
+            sink.poll_socket(|socket| poll_write(socket, cx, &mut batch, &mut closed))
+        })
+        .await;
+        if written.is_err() || closed {
             return;
         }
         if was_full {
             guarded(peer, "drain", handler.drain(peer)).await;
         }
     }
+}
+
+/// Hands `batch` to the socket in order, up to a close frame (then `closed` is set and
+/// the rest dropped), and flushes. Pending while the socket is full: what it has not
+/// taken stays in `batch`.
+fn poll_write(
+    mut socket: Pin<&mut Socket>,
+    cx: &mut Context<'_>,
+    batch: &mut VecDeque<Outgoing>,
+    closed: &mut bool,
+) -> Poll<Result<(), WireError>> {
+    while !*closed && !batch.is_empty() {
+        ready!(socket.as_mut().poll_ready(cx))?;
+        let frame = match batch.pop_front().expect("not empty") {
+            Outgoing::Message(message) => message,
+            Outgoing::Close(details) => {
+                *closed = true;
+                batch.clear();
+                tungstenite::Message::Close(Some(Peer::close_frame(&details)))
+            }
+        };
+        socket.as_mut().start_send(frame)?;
+    }
+    socket.poll_flush(cx)
 }

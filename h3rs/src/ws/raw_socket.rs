@@ -52,6 +52,7 @@ impl RawSocket {
 }
 
 impl AsyncRead for RawSocket {
+    #[inline]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -65,6 +66,7 @@ impl AsyncRead for RawSocket {
 }
 
 impl AsyncWrite for RawSocket {
+    #[inline]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -76,6 +78,7 @@ impl AsyncWrite for RawSocket {
         }
     }
 
+    #[inline]
     fn poll_write_vectored(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -94,6 +97,7 @@ impl AsyncWrite for RawSocket {
         }
     }
 
+    #[inline]
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             RawSocket::Tcp { stream, .. } => Pin::new(stream).poll_flush(cx),
@@ -101,6 +105,7 @@ impl AsyncWrite for RawSocket {
         }
     }
 
+    #[inline]
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             RawSocket::Tcp { stream, .. } => Pin::new(stream).poll_shutdown(cx),

@@ -46,6 +46,7 @@ impl<IO> ReadAhead<IO> {
 }
 
 impl<IO: AsyncRead + Unpin> AsyncRead for ReadAhead<IO> {
+    #[inline]
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

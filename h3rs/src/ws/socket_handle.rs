@@ -5,10 +5,10 @@ use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
 
-use futures_util::{Sink, Stream};
+use futures_util::Stream;
 
-/// A handle on a shared socket: a [`Stream`] of what it reads and a [`Sink`] of what it
-/// writes.
+/// A handle on a shared socket: a [`Stream`] of what it reads, and the socket itself for a
+/// call at a time (the writer hands it a whole batch under one borrow).
 ///
 /// The lock is taken within one poll, never across an await, and the two halves of a
 /// connection never poll at once: it is never contended, and costs two atomic operations.
@@ -21,7 +21,8 @@ impl<'a, S> SocketHandle<'a, S> {
         SocketHandle(socket)
     }
 
-    fn poll_with<T>(&self, f: impl FnOnce(Pin<&mut S>) -> T) -> T
+    /// `f` on the socket, borrowed for that call only.
+    pub(crate) fn poll_socket<T>(&mut self, f: impl FnOnce(Pin<&mut S>) -> T) -> T
     where
         S: Unpin,
     {
@@ -34,46 +35,31 @@ impl<'a, S> SocketHandle<'a, S> {
 impl<S: Stream + Unpin> Stream for SocketHandle<'_, S> {
     type Item = S::Item;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
-        self.poll_with(|socket| socket.poll_next(cx))
-    }
-}
-
-impl<S: Sink<Item> + Unpin, Item> Sink<Item> for SocketHandle<'_, S> {
-    type Error = S::Error;
-
-    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.poll_with(|socket| socket.poll_ready(cx))
-    }
-
-    fn start_send(self: Pin<&mut Self>, item: Item) -> Result<(), S::Error> {
-        self.poll_with(|socket| socket.start_send(item))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.poll_with(|socket| socket.poll_flush(cx))
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
-        self.poll_with(|socket| socket.poll_close(cx))
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<S::Item>> {
+        self.poll_socket(|socket| socket.poll_next(cx))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures_util::{SinkExt, StreamExt};
+    use futures_util::{Sink, StreamExt};
 
     #[tokio::test]
     async fn every_handle_reaches_the_one_socket() {
-        let sink = Mutex::new(Vec::<u32>::new());
+        let sink = Mutex::new(futures_util::sink::drain::<u32>());
         let mut writer = SocketHandle::new(&sink);
         let mut also = SocketHandle::new(&sink);
-        writer.send(1).await.unwrap();
-        also.feed(2).await.unwrap();
-        also.flush().await.unwrap();
-        writer.close().await.unwrap();
-        assert_eq!(*sink.lock().unwrap(), [1, 2]);
+        let waker = futures_util::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        for handle in [&mut writer, &mut also] {
+            let sent = handle.poll_socket(|mut socket| {
+                futures_util::ready!(socket.as_mut().poll_ready(&mut cx))?;
+                socket.as_mut().start_send(1)?;
+                socket.poll_flush(&mut cx)
+            });
+            assert!(sent.is_ready());
+        }
         let stream = Mutex::new(futures_util::stream::iter([7, 8]));
         let mut reader = SocketHandle::new(&stream);
         assert_eq!(reader.next().await, Some(7));
