@@ -3,6 +3,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 
@@ -83,6 +84,9 @@ pub(crate) struct Shared {
     /// The close this side started, if it did.
     closing: OnceLock<CloseDetails>,
     state: watch::Sender<PeerState>,
+    /// Whether `state` is still `Open`, for `is_open` without the watch's lock (a look per
+    /// message). Cleared before every change of `state`, which only ever leaves `Open`.
+    open: AtomicBool,
     topics: Mutex<HashMap<Arc<str>, SubscriptionGuard>>,
 }
 
@@ -121,6 +125,7 @@ impl Peer {
                 queue,
                 closing: OnceLock::new(),
                 state: watch::Sender::new(PeerState::Open),
+                open: AtomicBool::new(true),
                 topics: Mutex::new(HashMap::new()),
             }),
         }
@@ -566,6 +571,7 @@ impl Peer {
     /// ```
     pub fn terminate(&self) {
         self.shared.queue.close(None, false);
+        self.shared.open.store(false, Ordering::Release);
         self.shared.state.send_replace(PeerState::Terminated);
     }
 
@@ -591,7 +597,7 @@ impl Peer {
     /// }
     /// ```
     pub fn is_open(&self) -> bool {
-        *self.shared.state.borrow() == PeerState::Open
+        self.shared.open.load(Ordering::Acquire)
     }
 
     pub(crate) fn state(&self) -> watch::Receiver<PeerState> {
@@ -627,6 +633,7 @@ impl Peer {
         self.shared.queue.close(None, false);
         // Before the topics are left: `subscribe` refuses a peer that is not open, so no
         // task holding a clone can add a subscription that nothing would remove.
+        self.shared.open.store(false, Ordering::Release);
         self.shared.state.send_if_modified(|state| {
             if *state == PeerState::Terminated {
                 false
@@ -670,6 +677,7 @@ impl Shared {
         }
         // Before the state changes: the reader looks for it when it sees `Closing`.
         let _ = self.closing.set(details);
+        self.open.store(false, Ordering::Release);
         self.state.send_if_modified(|state| {
             let open = *state == PeerState::Open;
             if open {
