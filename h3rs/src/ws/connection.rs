@@ -21,6 +21,7 @@ use crate::ws::peer::{Outgoing, PeerState};
 use crate::ws::raw_socket::RawSocket;
 use crate::ws::read_ahead::ReadAhead;
 use crate::ws::socket_handle::SocketHandle;
+use crate::ws::write_waker::WriteWaker;
 use crate::ws::{CloseDetails, Message, Peer, WebSocket, WsError};
 
 type Socket = WebSocketStream<ReadAhead<RawSocket>>;
@@ -257,12 +258,15 @@ async fn next_control(
 async fn write_loop<H: WebSocket>(handler: &H, peer: &Peer, mut sink: SocketHandle<'_, Socket>) {
     let mut batch = VecDeque::new();
     let mut closed = false;
+    let mut socket_waker = WriteWaker::new();
     loop {
         let was_full = std::future::poll_fn(|cx| peer.poll_outgoing(cx, &mut batch)).await;
         // The whole batch under one borrow of the socket, with one flush: under load many
         // messages share a write, when idle each goes out at once.
         let written = std::future::poll_fn(|cx| {
-            sink.poll_socket(|socket| poll_write(socket, cx, &mut batch, &mut closed))
+            socket_waker.poll(cx, |cx| {
+                sink.poll_socket(|socket| poll_write(socket, cx, &mut batch, &mut closed))
+            })
         })
         .await;
         if written.is_err() || closed {

@@ -46,6 +46,7 @@ mod peers;
 mod raw_socket;
 mod read_ahead;
 mod socket_handle;
+mod write_waker;
 
 pub use error::WsError;
 pub use from_message::{FromMessage, InvalidMessage, reject};
