@@ -14,6 +14,7 @@ use tokio::time::{Instant, sleep_until};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{self, Error as WireError};
 
+use crate::server::Slot;
 use crate::shutdown::Shutdown;
 use crate::wake_gate::OnWake;
 use crate::ws::duplex::Duplex;
@@ -47,13 +48,14 @@ async fn guarded(peer: &Peer, hook: &'static str, future: impl Future<Output = (
 pub(crate) async fn run_connection<H: WebSocket>(
     handler: Arc<H>,
     peer: Peer,
-    socket: Socket,
+    (socket, slot): (Socket, Option<Slot>),
     shutdown: Option<Shutdown>,
 ) {
     peer.join();
-    // A block of its own: the socket is dropped before the `close` hook runs, however
-    // long that takes.
+    // A block of its own: the socket (and with it the connection's slot) is dropped before
+    // the `close` hook runs, however long that takes.
     let details = {
+        let _slot = slot;
         let socket = Mutex::new(socket);
         let reader = async {
             guarded(&peer, "open", handler.open(&peer)).await;

@@ -22,7 +22,7 @@ use crate::upgrade::is_extended_connect;
 use crate::ws::connection::run_connection;
 use crate::ws::handler::offered_protocols;
 use crate::ws::peer::PeerInit;
-use crate::ws::raw_socket::RawSocket;
+use crate::ws::raw_socket::{self, Unwrapped};
 use crate::ws::read_ahead::ReadAhead;
 use crate::ws::{Peer, WebSocket, WsOptions};
 
@@ -164,15 +164,15 @@ async fn accept<H: WebSocket>(
         let _stream_in_flight = stream_in_flight;
         match on_upgrade.await {
             Ok(upgraded) => {
-                let (raw, read) = RawSocket::new(upgraded);
+                let Unwrapped { socket, read, slot } = raw_socket::unwrap(upgraded);
                 let config = Some(options.tungstenite_config());
-                let io = ReadAhead::new(raw);
+                let io = ReadAhead::new(socket);
                 let socket = if read.is_empty() {
                     WebSocketStream::from_raw_socket(io, Role::Server, config).await
                 } else {
                     WebSocketStream::from_partially_read(io, read, Role::Server, config).await
                 };
-                run_connection(handler, peer, socket, shutdown).await;
+                run_connection(handler, peer, (socket, slot), shutdown).await;
             }
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),
         }
