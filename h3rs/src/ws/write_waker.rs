@@ -6,21 +6,22 @@
 //! on only while a write of the writer's is pending on the socket; the queue wakes the writer
 //! by its own waker.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
+
+use crate::wake_gate::{PolledBy, TaskSlot};
 
 pub(crate) struct WriteWaker {
     shared: Arc<Armed>,
     waker: Waker,
-    /// What `shared` wakes, kept here to compare without the lock.
-    task: Option<Waker>,
+    task: PolledBy,
 }
 
 struct Armed {
     /// Set for the length of a write, and left set when the write is pending.
     armed: AtomicBool,
-    task: Mutex<Option<Waker>>,
+    task: TaskSlot,
 }
 
 impl Wake for Armed {
@@ -29,18 +30,10 @@ impl Wake for Armed {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if !self.armed.load(Ordering::Acquire) {
-            // The writer waits on its queue, or is running: the socket has nothing for it.
-            return;
-        }
-        // Woken outside the lock: a waker may run anything.
-        let task = self
-            .task
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        if let Some(task) = task {
-            task.wake();
+        // Unarmed, the writer waits on its queue, or is running: the socket has nothing
+        // for it.
+        if self.armed.load(Ordering::Acquire) {
+            self.task.wake();
         }
     }
 }
@@ -49,12 +42,12 @@ impl WriteWaker {
     pub(crate) fn new() -> Self {
         let shared = Arc::new(Armed {
             armed: AtomicBool::new(false),
-            task: Mutex::new(None),
+            task: TaskSlot::new(),
         });
         WriteWaker {
             waker: Waker::from(shared.clone()),
             shared,
-            task: None,
+            task: PolledBy::default(),
         }
     }
 
@@ -68,15 +61,7 @@ impl WriteWaker {
     ) -> Poll<T> {
         // The task and the flag are set before the write, so that no wake it waits for is
         // lost.
-        if !self.task.as_ref().is_some_and(|t| t.will_wake(cx.waker())) {
-            let task = cx.waker().clone();
-            *self
-                .shared
-                .task
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(task.clone());
-            self.task = Some(task);
-        }
+        self.task.set(&self.shared.task, cx.waker());
         self.shared.armed.store(true, Ordering::Release);
         let polled = write(&mut Context::from_waker(&self.waker));
         if polled.is_ready() {
