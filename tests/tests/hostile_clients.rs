@@ -267,9 +267,18 @@ async fn connections_beyond_the_limit_get_503_and_the_rest_are_served() {
 
     // A slot frees when a connection closes.
     drop(first);
-    let served = tokio::time::timeout(PATIENCE, async {
+    let served = served_once_a_slot_frees(server.addr, "a freed slot is reused").await;
+    assert!(served.ends_with("hello"));
+    drop(second);
+    server.stop().await;
+}
+
+/// The reply to the first `GET /hello` that is served, not refused, as the server frees a
+/// connection slot; panics with `expect` if none is within `PATIENCE`.
+async fn served_once_a_slot_frees(addr: std::net::SocketAddr, expect: &str) -> String {
+    tokio::time::timeout(PATIENCE, async {
         loop {
-            let reply = raw_exchange(server.addr, b"GET /hello HTTP/1.0\r\n\r\n", None).await;
+            let reply = raw_exchange(addr, b"GET /hello HTTP/1.0\r\n\r\n", None).await;
             if reply.starts_with("HTTP/1.0 200") {
                 break reply;
             }
@@ -277,10 +286,7 @@ async fn connections_beyond_the_limit_get_503_and_the_rest_are_served() {
         }
     })
     .await
-    .expect("a freed slot is reused");
-    assert!(served.ends_with("hello"));
-    drop(second);
-    server.stop().await;
+    .expect(expect)
 }
 
 #[tokio::test]
@@ -301,17 +307,8 @@ async fn a_websocket_counts_against_the_connection_limit_until_it_closes() {
     assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
     socket.close(None).await.unwrap();
     while socket.next().await.is_some() {}
-    let served = tokio::time::timeout(PATIENCE, async {
-        loop {
-            let reply = raw_exchange(server.addr, b"GET /hello HTTP/1.0\r\n\r\n", None).await;
-            if reply.starts_with("HTTP/1.0 200") {
-                break reply;
-            }
-            tokio::task::yield_now().await;
-        }
-    })
-    .await
-    .expect("the WebSocket's slot is freed when it closes");
+    let served =
+        served_once_a_slot_frees(server.addr, "the WebSocket's slot is freed when it closes").await;
     assert!(served.ends_with("hello"));
     server.stop().await;
 }
