@@ -5,7 +5,8 @@
 #
 # BIN is bench-server, bench-axum or bench-hyper (built with `cargo build --release -p
 # h3rs-benches`); N requests on one keep-alive connection to PATH (default /plaintext), or N
-# WebSocket echoes of a 32-byte text frame when PATH is /ws. The server runs under valgrind on
+# WebSocket echoes of a 32-byte text frame when PATH is /ws (one socket) or /ws64 (spread
+# over 64 sockets, each sending again when its echo is back, as the bench does). The server runs under valgrind on
 # core 0 (one tokio worker); the client is Python on the other core. Prints the total; the
 # profile is left in target/callgrind.BIN.out for callgrind_annotate.
 set -euo pipefail
@@ -19,6 +20,10 @@ PORT=$port WS_READ_BUF=8192 taskset -c 0 valgrind --tool=callgrind --callgrind-o
 pid=$!
 if [ "$path" = /ws ]; then
     taskset -c 1 python3 benches/profile/ws_load.py "$port" "$n"
+elif [ "$path" = /ws64 ]; then
+    taskset -c 1 python3 benches/profile/ws_load_many.py "$port" "$n" 64
+elif [ "${CONNS:-1}" -gt 1 ]; then
+    taskset -c 1 python3 benches/profile/http_load_many.py "$port" "$n" "$CONNS" "$path"
 else
     taskset -c 1 python3 benches/profile/http_load.py "$port" "$n" "$path"
 fi

@@ -8,10 +8,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 
-use futures_util::{FutureExt, Sink, StreamExt};
+use futures_util::FutureExt;
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until};
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{self, Error as WireError};
 
 use crate::server::Slot;
@@ -22,10 +21,10 @@ use crate::ws::peer::{Outgoing, PeerState};
 use crate::ws::raw_socket::RawSocket;
 use crate::ws::read_ahead::ReadAhead;
 use crate::ws::socket_handle::SocketHandle;
-use crate::ws::write_waker::WriteWaker;
+use crate::ws::wire::Wire;
 use crate::ws::{CloseDetails, Message, Peer, WebSocket, WsError};
 
-type Socket = WebSocketStream<ReadAhead<RawSocket>>;
+type Socket = Wire<ReadAhead<RawSocket>>;
 
 /// Runs a hook; a panic is logged and closes the peer with 1011.
 async fn guarded(peer: &Peer, hook: &'static str, future: impl Future<Output = ()>) {
@@ -108,7 +107,9 @@ async fn read_loop<H: WebSocket>(
             if let Poll::Ready(event) = Pin::new(&mut control).poll(cx) {
                 return Poll::Ready(Event::Control(event));
             }
-            stream.poll_next_unpin(cx).map(Event::Frame)
+            stream
+                .poll_socket(|socket| socket.poll_next(cx))
+                .map(Event::Frame)
         })
         .await;
         match event {
@@ -260,15 +261,12 @@ async fn next_control(
 async fn write_loop<H: WebSocket>(handler: &H, peer: &Peer, mut sink: SocketHandle<'_, Socket>) {
     let mut batch = VecDeque::new();
     let mut closed = false;
-    let mut socket_waker = WriteWaker::new();
     loop {
         let was_full = std::future::poll_fn(|cx| peer.poll_outgoing(cx, &mut batch)).await;
         // The whole batch under one borrow of the socket, with one flush: under load many
         // messages share a write, when idle each goes out at once.
         let written = std::future::poll_fn(|cx| {
-            socket_waker.poll(cx, |cx| {
-                sink.poll_socket(|socket| poll_write(socket, cx, &mut batch, &mut closed))
-            })
+            sink.poll_socket(|socket| poll_write(socket, cx, &mut batch, &mut closed))
         })
         .await;
         if written.is_err() || closed {
@@ -284,13 +282,13 @@ async fn write_loop<H: WebSocket>(handler: &H, peer: &Peer, mut sink: SocketHand
 /// the rest dropped), and flushes. Pending while the socket is full: what it has not
 /// taken stays in `batch`.
 fn poll_write(
-    mut socket: Pin<&mut Socket>,
+    socket: &mut Socket,
     cx: &mut Context<'_>,
     batch: &mut VecDeque<Outgoing>,
     closed: &mut bool,
 ) -> Poll<Result<(), WireError>> {
     while !*closed && !batch.is_empty() {
-        ready!(socket.as_mut().poll_ready(cx))?;
+        ready!(socket.poll_ready(cx))?;
         let frame = match batch.pop_front().expect("not empty") {
             Outgoing::Message(message) => message,
             Outgoing::Close(details) => {
@@ -299,7 +297,7 @@ fn poll_write(
                 tungstenite::Message::Close(Some(Peer::close_frame(&details)))
             }
         };
-        socket.as_mut().start_send(frame)?;
+        socket.start_send(cx, frame)?;
     }
     socket.poll_flush(cx)
 }

@@ -8,9 +8,7 @@ use std::sync::Arc;
 use http::StatusCode;
 use http::header::{self, HeaderValue};
 use hyper::upgrade::OnUpgrade;
-use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
 
 use crate::error::HttpError;
 use crate::event::H3Event;
@@ -24,6 +22,7 @@ use crate::ws::handler::offered_protocols;
 use crate::ws::peer::PeerInit;
 use crate::ws::raw_socket::{self, Unwrapped};
 use crate::ws::read_ahead::ReadAhead;
+use crate::ws::wire::Wire;
 use crate::ws::{Peer, WebSocket, WsOptions};
 
 fn has_token(headers: &http::HeaderMap, name: header::HeaderName, token: &str) -> bool {
@@ -165,13 +164,8 @@ async fn accept<H: WebSocket>(
         match on_upgrade.await {
             Ok(upgraded) => {
                 let Unwrapped { socket, read, slot } = raw_socket::unwrap(upgraded);
-                let config = Some(options.tungstenite_config());
-                let io = ReadAhead::new(socket);
-                let socket = if read.is_empty() {
-                    WebSocketStream::from_raw_socket(io, Role::Server, config).await
-                } else {
-                    WebSocketStream::from_partially_read(io, read, Role::Server, config).await
-                };
+                let config = options.tungstenite_config();
+                let socket = Wire::new(ReadAhead::new(socket), read, config);
                 run_connection(handler, peer, (socket, slot), shutdown).await;
             }
             Err(e) => tracing::debug!(error = %e, "WebSocket upgrade failed"),

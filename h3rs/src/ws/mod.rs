@@ -46,7 +46,7 @@ mod peers;
 mod raw_socket;
 mod read_ahead;
 mod socket_handle;
-mod write_waker;
+mod wire;
 
 pub use error::WsError;
 pub use from_message::{FromMessage, InvalidMessage, reject};
