@@ -4,11 +4,12 @@
 #   benches/profile/callgrind.sh BIN N [PATH]
 #
 # BIN is bench-server, bench-axum or bench-hyper (built with `cargo build --release -p
-# h3rs-benches`); N requests on one keep-alive connection to PATH (default /plaintext), or N
-# WebSocket echoes of a 32-byte text frame when PATH is /ws (one socket) or /ws64 (spread
-# over 64 sockets, each sending again when its echo is back, as the bench does). The server runs under valgrind on
-# core 0 (one tokio worker); the client is Python on the other core. Prints the total; the
-# profile is left in target/callgrind.BIN.out for callgrind_annotate.
+# h3rs-benches`); N requests to PATH (default /plaintext) on one keep-alive connection, or on
+# $CONNS connections when set, each sending again as soon as its answer is back (as the bench
+# does); or N WebSocket echoes of a 32-byte text frame when PATH is /ws (one socket) or /ws64
+# (64 sockets). The server runs under valgrind on core 0 (one tokio worker); the client is
+# Python on the other core. Prints the total; the profile is left in target/callgrind.BIN.out
+# for callgrind_annotate.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$1; n=$2; path=${3:-/plaintext}
