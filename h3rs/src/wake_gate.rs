@@ -17,12 +17,16 @@ pub(crate) struct OnWake<F> {
     future: Pin<Box<F>>,
     signal: Arc<Signal>,
     waker: Waker,
-    task: PolledBy,
+    /// What `signal` wakes, kept here to see without the lock whether it is still this
+    /// task: a poll then costs a comparison, not a registration.
+    task: Option<Waker>,
 }
 
 struct Signal {
     woken: AtomicBool,
-    task: TaskSlot,
+    /// Not taken by a wake (unlike an `AtomicWaker`), so it stays valid for every later
+    /// wake and is replaced only when another task polls.
+    task: Mutex<Option<Waker>>,
 }
 
 impl Wake for Signal {
@@ -32,23 +36,9 @@ impl Wake for Signal {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::Release);
-        self.task.wake();
-    }
-}
-
-/// The waker of the task that polled last. Not taken by a wake (unlike an `AtomicWaker`'s),
-/// so it stays valid for every later wake and is replaced only when another task polls.
-pub(crate) struct TaskSlot(Mutex<Option<Waker>>);
-
-impl TaskSlot {
-    pub(crate) fn new() -> Self {
-        TaskSlot(Mutex::new(None))
-    }
-
-    pub(crate) fn wake(&self) {
         // Woken outside the lock: a waker may run anything.
         let task = self
-            .0
+            .task
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
@@ -58,34 +48,18 @@ impl TaskSlot {
     }
 }
 
-/// The polling side's copy of what a [`TaskSlot`] holds, to see without the lock whether
-/// it is still this task: a poll from the same task then costs a comparison.
-#[derive(Default)]
-pub(crate) struct PolledBy(Option<Waker>);
-
-impl PolledBy {
-    /// Makes `slot` wake the task of `waker`; call it before looking at what it waits for.
-    pub(crate) fn set(&mut self, slot: &TaskSlot, waker: &Waker) {
-        if !self.0.as_ref().is_some_and(|t| t.will_wake(waker)) {
-            let task = waker.clone();
-            *slot.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(task.clone());
-            self.0 = Some(task);
-        }
-    }
-}
-
 impl<F: Future> OnWake<F> {
     pub(crate) fn new(future: F) -> Self {
         let signal = Arc::new(Signal {
             // The first poll must happen, to register the future's interest.
             woken: AtomicBool::new(true),
-            task: TaskSlot::new(),
+            task: Mutex::new(None),
         });
         OnWake {
             future: Box::pin(future),
             waker: Waker::from(signal.clone()),
             signal,
-            task: PolledBy::default(),
+            task: None,
         }
     }
 }
@@ -95,8 +69,16 @@ impl<F: Future> Future for OnWake<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = &mut *self;
-        // Set before looking at the flag, so that a wake in between reaches this task.
-        this.task.set(&this.signal.task, cx.waker());
+        // Stored before looking at the flag, so that a wake in between reaches this task.
+        if !this.task.as_ref().is_some_and(|t| t.will_wake(cx.waker())) {
+            let task = cx.waker().clone();
+            *this
+                .signal
+                .task
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(task.clone());
+            this.task = Some(task);
+        }
         if !this.signal.woken.swap(false, Ordering::AcqRel) {
             return Poll::Pending;
         }
