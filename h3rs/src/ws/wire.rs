@@ -4,8 +4,8 @@
 //! tokio-tungstenite's `WebSocketStream` bridges tungstenite's blocking-style `Read` and
 //! `Write` calls to tokio through waker proxies: every read and write registers the
 //! caller's waker in an `AtomicWaker`, polls the socket with a proxy waker, and a wake of
-//! either proxy wakes both directions. Per echo that cost about 300 instructions
-//! (callgrind), and a writer woken by every frame read. Here each call lends the socket
+//! either proxy wakes both directions. That cost about 770 of 5,180 instructions per echo
+//! (callgrind, 64 connections), and woke the writer on every frame read. Here each call lends the socket
 //! and the caller's own context to tungstenite for that call only: the socket registers
 //! exactly the task half that waits on it, for the direction it waits on.
 
@@ -116,8 +116,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Wire<IO> {
         if !self.blocked {
             return Poll::Ready(Ok(()));
         }
-        let flushed = std::task::ready!(self.poll_flush(cx));
-        Poll::Ready(flushed)
+        self.poll_flush(cx)
     }
 
     /// Queues `message` in the write buffer; writes some of it out if the buffer is over
