@@ -22,9 +22,9 @@ pid=$!
 if [ "$path" = /ws ]; then
     taskset -c 1 python3 benches/profile/ws_load.py "$port" "$n"
 elif [ "$path" = /ws64 ]; then
-    taskset -c 1 python3 benches/profile/ws_load_many.py "$port" "$n" 64
+    taskset -c 1 python3 benches/profile/closed_loop.py "$port" "$n" 64 /ws
 elif [ "${CONNS:-1}" -gt 1 ]; then
-    taskset -c 1 python3 benches/profile/http_load_many.py "$port" "$n" "$CONNS" "$path"
+    taskset -c 1 python3 benches/profile/closed_loop.py "$port" "$n" "$CONNS" "$path"
 else
     taskset -c 1 python3 benches/profile/http_load.py "$port" "$n" "$path"
 fi
