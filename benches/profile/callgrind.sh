@@ -7,7 +7,8 @@
 # h3rs-benches`); N requests to PATH (default /plaintext) on one keep-alive connection, or on
 # $CONNS connections when set, each sending again as soon as its answer is back (as the bench
 # does); or N WebSocket echoes of a 32-byte text frame when PATH is /ws (one socket) or /ws64
-# (64 sockets). The server runs under valgrind on core 0 (one tokio worker); the client is
+# (64 sockets); or N events of /sse?ms=1 over $CONNS streams (default 200) when PATH is /sse,
+# which saturates the server under valgrind as the bench's sse-1ms does. The server runs under valgrind on core 0 (one tokio worker); the client is
 # Python on the other core. Prints the total; the profile is left in target/callgrind.BIN.out
 # for callgrind_annotate.
 set -euo pipefail
@@ -23,6 +24,8 @@ if [ "$path" = /ws ]; then
     taskset -c 1 python3 benches/profile/ws_load.py "$port" "$n"
 elif [ "$path" = /ws64 ]; then
     taskset -c 1 python3 benches/profile/closed_loop.py "$port" "$n" 64 /ws
+elif [ "$path" = /sse ]; then
+    taskset -c 1 python3 benches/profile/sse_load.py "$port" "$n" "${CONNS:-200}" 1
 elif [ "${CONNS:-1}" -gt 1 ]; then
     taskset -c 1 python3 benches/profile/closed_loop.py "$port" "$n" "$CONNS" "$path"
 else

@@ -4,8 +4,9 @@
 //! the idle timer at once. Every request wakes that task, and a plain
 //! `select!` then polls all three: the watch channel and the timer cost a
 //! few hundred instructions per request (callgrind), for futures that had
-//! nothing new to say. [`OnWake`] polls its future only after that future's
-//! own waker fired.
+//! nothing new to say. An SSE response body polls its shutdown signal with
+//! every event, where it cost about 230 instructions an event. [`OnWake`]
+//! polls its future only after that future's own waker fired.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
-pub(crate) struct OnWake<F> {
+pub(crate) struct OnWake<F: ?Sized> {
     future: Pin<Box<F>>,
     signal: Arc<Signal>,
     waker: Waker,
@@ -50,13 +51,20 @@ impl Wake for Signal {
 
 impl<F: Future> OnWake<F> {
     pub(crate) fn new(future: F) -> Self {
+        OnWake::boxed(Box::pin(future))
+    }
+}
+
+impl<F: Future + ?Sized> OnWake<F> {
+    /// A gate around a future that is boxed already, such as a `dyn Future`.
+    pub(crate) fn boxed(future: Pin<Box<F>>) -> Self {
         let signal = Arc::new(Signal {
             // The first poll must happen, to register the future's interest.
             woken: AtomicBool::new(true),
             task: Mutex::new(None),
         });
         OnWake {
-            future: Box::pin(future),
+            future,
             waker: Waker::from(signal.clone()),
             signal,
             task: None,
@@ -64,7 +72,7 @@ impl<F: Future> OnWake<F> {
     }
 }
 
-impl<F: Future> Future for OnWake<F> {
+impl<F: Future + ?Sized> Future for OnWake<F> {
     type Output = F::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {

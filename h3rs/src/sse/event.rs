@@ -1,6 +1,5 @@
 //! `SseEvent`: one server-sent event, and its encoding on the wire.
 
-use std::fmt::Write as _;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -157,48 +156,86 @@ impl SseEvent {
     /// );
     /// ```
     pub fn to_bytes(&self) -> Bytes {
-        let mut out = String::with_capacity(self.encoded_len_hint());
-        if let Some(comment) = &self.comment {
-            for line in lines(comment) {
-                out.push_str(": ");
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        if let Some(id) = &self.id {
-            out.push_str("id: ");
-            out.push_str(id);
-            out.push('\n');
-        }
-        if let Some(event) = &self.event {
-            out.push_str("event: ");
-            out.push_str(event);
-            out.push('\n');
-        }
-        if let Some(retry) = self.retry {
-            // Writing to a String cannot fail.
-            let _ = writeln!(out, "retry: {}", retry.as_millis());
-        }
-        // A comment on its own carries no data; any other event has at least `data: `,
-        // which is what H3 writes for empty data.
-        if self.data.is_some() || self.comment.is_none() {
-            for line in lines(self.data.as_deref().unwrap_or("")) {
-                out.push_str("data: ");
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        out.push('\n');
-        Bytes::from(out)
+        Bytes::from(self.encode())
     }
 
-    fn encoded_len_hint(&self) -> usize {
-        let field = |value: &Option<String>| value.as_ref().map_or(0, |v| v.len() + 8);
-        field(&self.id) + field(&self.event) + field(&self.data) + field(&self.comment) + 24
+    /// The encoding in a buffer of exactly its length: `Bytes` takes such a buffer over as it
+    /// is, where a spare capacity would cost it an allocation of its own.
+    fn encode(&self) -> Vec<u8> {
+        // A comment on its own carries no data; any other event has at least `data: `,
+        // which is what H3 writes for empty data.
+        let data = match (&self.data, &self.comment) {
+            (None, Some(_)) => None,
+            (data, _) => Some(data.as_deref().unwrap_or("")),
+        };
+        let retry = self.retry.map(|retry| retry.as_millis().to_string());
+        // `id` and `event` are single lines already (see their setters).
+        let field = |value: &Option<String>, name: &str| {
+            value.as_ref().map_or(0, |v| name.len() + v.len() + 1)
+        };
+        let len = self
+            .comment
+            .as_deref()
+            .map_or(0, |text| lines_len(": ", text))
+            + field(&self.id, "id: ")
+            + field(&self.event, "event: ")
+            + field(&retry, "retry: ")
+            + data.map_or(0, |text| lines_len("data: ", text))
+            + 1;
+        let mut out = Vec::with_capacity(len);
+        if let Some(comment) = &self.comment {
+            put_lines(&mut out, ": ", comment);
+        }
+        for (name, value) in [
+            ("id: ", &self.id),
+            ("event: ", &self.event),
+            ("retry: ", &retry),
+        ] {
+            if let Some(value) = value {
+                put_lines(&mut out, name, value);
+            }
+        }
+        if let Some(data) = data {
+            put_lines(&mut out, "data: ", data);
+        }
+        out.push(b'\n');
+        debug_assert_eq!(out.len(), len);
+        out
     }
 }
 
-/// `value` without `\r` and `\n`: an id or event type spans one line, whatever it is given.
+/// The encoded length of `text` as lines that each start with `prefix`.
+fn lines_len(prefix: &str, text: &str) -> usize {
+    let (count, breaks) = line_breaks(text);
+    count * (prefix.len() + 1) + text.len() - breaks
+}
+
+/// How many lines `text` has (see [`lines`]), and how many bytes its line breaks take.
+fn line_breaks(text: &str) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let (mut count, mut breaks, mut at) = (1, 0, 0);
+    while let Some(found) = bytes[at..].iter().position(|&b| b == b'\r' || b == b'\n') {
+        let skip = if bytes[at + found..].starts_with(b"\r\n") {
+            2
+        } else {
+            1
+        };
+        count += 1;
+        breaks += skip;
+        at += found + skip;
+    }
+    (count, breaks)
+}
+
+/// Writes each line of `text` after `prefix`, ending it with `\n`.
+fn put_lines(out: &mut Vec<u8>, prefix: &str, text: &str) {
+    for line in lines(text) {
+        out.extend_from_slice(prefix.as_bytes());
+        out.extend_from_slice(line.as_bytes());
+        out.push(b'\n');
+    }
+}
+
 fn single_line(value: String) -> String {
     if value.contains(['\r', '\n']) {
         value.replace(['\r', '\n'], "")
@@ -214,9 +251,10 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let current = rest?;
-        match current.find(['\r', '\n']) {
+        // A byte search: both breaks are ASCII, so every index it finds is a char boundary.
+        match current.bytes().position(|b| b == b'\r' || b == b'\n') {
             Some(at) => {
-                let skip = if current[at..].starts_with("\r\n") {
+                let skip = if current.as_bytes()[at..].starts_with(b"\r\n") {
                     2
                 } else {
                     1
@@ -312,6 +350,37 @@ impl From<SseEvent> for Payload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_field_is_encoded_in_order_into_a_buffer_of_its_exact_size() {
+        let cases = [
+            (SseEvent::default(), "data: \n\n"),
+            (SseEvent::new(""), "data: \n\n"),
+            (SseEvent::new("tick 7"), "data: tick 7\n\n"),
+            (
+                SseEvent::new("a\r\nb\rc\n"),
+                "data: a\ndata: b\ndata: c\ndata: \n\n",
+            ),
+            (SseEvent::comment("x\ny"), ": x\n: y\n\n"),
+            (
+                SseEvent::comment("note")
+                    .id("9")
+                    .event("e")
+                    .retry(Duration::from_secs(2)),
+                ": note\nid: 9\nevent: e\nretry: 2000\n\n",
+            ),
+            (
+                SseEvent::new("d").id("i\nd").event("n\ra\r\nme"),
+                "id: id\nevent: name\ndata: d\n\n",
+            ),
+            (SseEvent::new("é\n✓"), "data: é\ndata: ✓\n\n"),
+        ];
+        for (event, wire) in cases {
+            assert_eq!(event.to_bytes(), wire, "{event:?}");
+            let encoded = event.encode();
+            assert_eq!(encoded.capacity(), encoded.len(), "{event:?}");
+        }
+    }
 
     #[test]
     fn lines_split_like_a_client() {

@@ -20,6 +20,7 @@ use crate::response::{IntoResponse, Response};
 use crate::shutdown::{Shutdown, ShutdownGuard};
 use crate::sse::event::SseEvent;
 use crate::sse::options::SseOptions;
+use crate::wake_gate::OnWake;
 
 type EventSource = Pin<Box<dyn Stream<Item = SseEvent> + Send>>;
 
@@ -263,7 +264,7 @@ impl IntoResponse for Sse {
             keep_alive: self.keep_alive.map(KeepAlive::new),
             stopping: self.shutdown.as_ref().map(|shutdown| {
                 let shutdown = shutdown.clone();
-                Box::pin(async move { shutdown.triggered().await }) as Stopping
+                OnWake::boxed(Box::pin(async move { shutdown.triggered().await }) as Stopping)
             }),
             _running: self.shutdown.as_ref().map(Shutdown::guard),
             events: Some(self.events),
@@ -287,6 +288,8 @@ impl IntoResponse for Sse {
 }
 
 type Stopping = Pin<Box<dyn Future<Output = ()> + Send>>;
+/// Polled with every event, so behind a gate: it is looked at only once its own waker fired.
+type GatedStopping = OnWake<dyn Future<Output = ()> + Send>;
 
 /// A comment after `every` of silence. The timer is not moved per event (re-arming a tokio
 /// timer costs more than encoding the event): when it fires early, it is set for `every`
@@ -330,7 +333,7 @@ struct SseBody {
     /// `None` once the stream has ended.
     events: Option<EventSource>,
     keep_alive: Option<KeepAlive>,
-    stopping: Option<Stopping>,
+    stopping: Option<GatedStopping>,
     /// Makes the server's shutdown wait until the stream has ended.
     _running: Option<ShutdownGuard>,
 }
@@ -361,7 +364,7 @@ impl http_body::Body for SseBody {
             return Poll::Ready(None);
         };
         if let Some(stopping) = &mut this.stopping {
-            if stopping.as_mut().poll(cx).is_ready() {
+            if Pin::new(stopping).poll(cx).is_ready() {
                 return this.end();
             }
         }
