@@ -65,6 +65,15 @@ impl Body {
         Body(Inner::Boxed(body.map_err(Into::into).boxed_unsync()))
     }
 
+    /// [`Body::new`] for a body whose error is a [`BoxError`] already: boxed without the
+    /// error's mapping, which a body polled once per frame (an SSE stream's) pays each time.
+    pub(crate) fn boxed<B>(body: B) -> Self
+    where
+        B: http_body::Body<Data = Bytes, Error = BoxError> + Send + 'static,
+    {
+        Body(Inner::Boxed(body.boxed_unsync()))
+    }
+
     /// A streaming body: each item of `stream` is written (and flushed by
     /// hyper) as soon as it is produced; an error aborts the response. As a
     /// response, [`StreamBody`](crate::StreamBody) does the same and sets a

@@ -500,7 +500,7 @@ impl EventStream {
         let keep_alive = shared.keep_alive;
         let shutdown = shared.shutdown.clone();
         let source = Receiving { shared };
-        Ok(Sse::from_source(Box::pin(source), keep_alive, shutdown))
+        Ok(Sse::from_source(source, keep_alive, shutdown))
     }
 }
 

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use http::header::{self, HeaderValue};
 use http_body::Frame;
 use tokio::time::{Instant, Sleep};
@@ -22,7 +22,26 @@ use crate::sse::event::SseEvent;
 use crate::sse::options::SseOptions;
 use crate::wake_gate::OnWake;
 
-type EventSource = Pin<Box<dyn Stream<Item = SseEvent> + Send>>;
+/// A stream of anything that converts into an [`SseEvent`], yielding each event encoded. The
+/// conversion and the encoding are compiled into the stream's own poll, so an event is not
+/// moved through the layers between the user's stream and the body (with a `map` for the
+/// conversion, that cost about a tenth of an event's instructions).
+trait Encoded: Send {
+    fn poll_encoded(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Bytes>>;
+}
+
+impl<S> Encoded for S
+where
+    S: Stream + Send,
+    S::Item: Into<SseEvent>,
+{
+    fn poll_encoded(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Bytes>> {
+        self.poll_next(cx)
+            .map(|item| item.map(|item| item.into().to_bytes()))
+    }
+}
+
+type EventSource = Pin<Box<dyn Encoded>>;
 
 /// A `text/event-stream` response: each event of a stream is written and flushed as soon as
 /// it is produced.
@@ -78,7 +97,7 @@ impl Sse {
     pub fn new(event: &H3Event) -> Self {
         let keep_alive = event.sse_options().keep_alive;
         Sse {
-            events: Box::pin(futures_util::stream::empty()),
+            events: Box::pin(futures_util::stream::empty::<SseEvent>()),
             keep_alive,
             shutdown: event.shutdown().cloned(),
         }
@@ -93,7 +112,7 @@ impl Sse {
     /// ```
     pub fn detached() -> Self {
         Sse {
-            events: Box::pin(futures_util::stream::empty()),
+            events: Box::pin(futures_util::stream::empty::<SseEvent>()),
             keep_alive: SseOptions::default().keep_alive,
             shutdown: None,
         }
@@ -113,7 +132,7 @@ impl Sse {
         S: Stream + Send + 'static,
         S::Item: Into<SseEvent>,
     {
-        self.events = Box::pin(events.map(Into::into));
+        self.events = Box::pin(events);
         self
     }
 
@@ -189,12 +208,12 @@ impl Sse {
     }
 
     pub(crate) fn from_source(
-        events: EventSource,
+        events: impl Stream<Item = SseEvent> + Send + 'static,
         keep_alive: Option<Duration>,
         shutdown: Option<Shutdown>,
     ) -> Self {
         Sse {
-            events,
+            events: Box::pin(events),
             keep_alive,
             shutdown,
         }
@@ -269,7 +288,7 @@ impl IntoResponse for Sse {
             _running: self.shutdown.as_ref().map(Shutdown::guard),
             events: Some(self.events),
         };
-        let mut response = Response::new(Body::new(body));
+        let mut response = Response::new(Body::boxed(body));
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
@@ -368,12 +387,12 @@ impl http_body::Body for SseBody {
                 return this.end();
             }
         }
-        match events.as_mut().poll_next(cx) {
+        match events.as_mut().poll_encoded(cx) {
             Poll::Ready(Some(event)) => {
                 if let Some(keep_alive) = &mut this.keep_alive {
                     keep_alive.last = Instant::now();
                 }
-                return Poll::Ready(Some(Ok(Frame::data(event.to_bytes()))));
+                return Poll::Ready(Some(Ok(Frame::data(event))));
             }
             Poll::Ready(None) => return this.end(),
             Poll::Pending => {}
