@@ -8,9 +8,9 @@
 # $CONNS connections when set, each sending again as soon as its answer is back (as the bench
 # does); or N WebSocket echoes of a 32-byte text frame when PATH is /ws (one socket) or /ws64
 # (64 sockets); or N events of /sse?ms=1 over $CONNS streams (default 200) when PATH is /sse,
-# which saturates the server under valgrind as the bench's sse-1ms does. The server runs under valgrind on core 0 (one tokio worker); the client is
-# Python on the other core. Prints the total; the profile is left in target/callgrind.BIN.out
-# for callgrind_annotate.
+# which saturates the server under valgrind as the bench's sse-1ms does. The server runs under
+# valgrind on core 0 (one tokio worker); the client is Python on the other core. Prints the
+# total; the profile is left in target/callgrind.BIN.out for callgrind_annotate.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$1; n=$2; path=${3:-/plaintext}
