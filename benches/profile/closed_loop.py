@@ -4,7 +4,9 @@
 # GET requests.
 #
 #   python3 closed_loop.py PORT N K PATH
-import base64, os, selectors, socket, sys, time
+import base64, os, selectors, socket, sys
+
+import server
 
 port, n, k, path = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 ws = path == "/ws"
@@ -26,12 +28,7 @@ def answered(buf):
     return h + 4 + cl if len(buf) >= h + 4 + cl else None
 
 
-for _ in range(300):
-    try:
-        socket.create_connection(("127.0.0.1", port)).close()
-        break
-    except OSError:
-        time.sleep(0.1)
+server.wait_for(port)
 sel = selectors.DefaultSelector()
 bufs = {}
 for _ in range(k):

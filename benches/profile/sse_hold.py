@@ -1,10 +1,8 @@
 # Opens N idle SSE streams and holds them for S seconds: sse_hold.py PORT N S [PATH] (for massif).
 import socket, sys, time
+import server
 port=int(sys.argv[1]); n=int(sys.argv[2]); hold=float(sys.argv[3])
-for _ in range(300):
-    try:
-        socket.create_connection(("127.0.0.1",port)).close(); break
-    except OSError: time.sleep(0.1)
+server.wait_for(port)
 socks=[]
 for i in range(n):
     s=socket.create_connection(("127.0.0.1",port))

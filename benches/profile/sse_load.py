@@ -2,15 +2,12 @@
 # server cannot keep up with K streams at 1 ms, so it is saturated, as in the bench's sse-1ms.
 #
 #   python3 sse_load.py PORT N K MS
-import selectors, socket, sys, time
+import selectors, socket, sys
+
+import server
 
 port, n, k, ms = (int(a) for a in sys.argv[1:5])
-for _ in range(300):
-    try:
-        socket.create_connection(("127.0.0.1", port)).close()
-        break
-    except OSError:
-        time.sleep(0.1)
+server.wait_for(port)
 sel = selectors.DefaultSelector()
 socks = []
 for _ in range(k):

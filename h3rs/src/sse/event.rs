@@ -223,25 +223,7 @@ impl SseEvent {
 
 /// The encoded length of `text` as lines that each start with `prefix`.
 fn lines_len(prefix: &str, text: &str) -> usize {
-    let (count, breaks) = line_breaks(text);
-    count * (prefix.len() + 1) + text.len() - breaks
-}
-
-/// How many lines `text` has (see [`lines`]), and how many bytes its line breaks take.
-fn line_breaks(text: &str) -> (usize, usize) {
-    let bytes = text.as_bytes();
-    let (mut count, mut breaks, mut at) = (1, 0, 0);
-    while let Some(found) = bytes[at..].iter().position(|&b| b == b'\r' || b == b'\n') {
-        let skip = if bytes[at + found..].starts_with(b"\r\n") {
-            2
-        } else {
-            1
-        };
-        count += 1;
-        breaks += skip;
-        at += found + skip;
-    }
-    (count, breaks)
+    lines(text).map(|line| prefix.len() + line.len() + 1).sum()
 }
 
 /// Writes each line of `text` after `prefix`, ending it with `\n`.
@@ -253,6 +235,7 @@ fn put_lines(out: &mut Vec<u8>, prefix: &str, text: &str) {
     }
 }
 
+/// `value` without `\r` and `\n`: an id or event type spans one line, whatever it is given.
 fn single_line(value: String) -> String {
     if value.contains(['\r', '\n']) {
         value.replace(['\r', '\n'], "")

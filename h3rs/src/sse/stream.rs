@@ -283,7 +283,7 @@ impl IntoResponse for Sse {
             keep_alive: self.keep_alive.map(KeepAlive::new),
             stopping: self.shutdown.as_ref().map(|shutdown| {
                 let shutdown = shutdown.clone();
-                OnWake::boxed(Box::pin(async move { shutdown.triggered().await }) as Stopping)
+                Stopping::boxed(Box::pin(async move { shutdown.triggered().await }))
             }),
             _running: self.shutdown.as_ref().map(Shutdown::guard),
             events: Some(self.events),
@@ -306,9 +306,9 @@ impl IntoResponse for Sse {
     }
 }
 
-type Stopping = Pin<Box<dyn Future<Output = ()> + Send>>;
-/// Polled with every event, so behind a gate: it is looked at only once its own waker fired.
-type GatedStopping = OnWake<dyn Future<Output = ()> + Send>;
+/// The shutdown signal. Polled with every event, so behind a gate: it is looked at only once
+/// its own waker fired.
+type Stopping = OnWake<dyn Future<Output = ()> + Send>;
 
 /// A comment after `every` of silence. The timer is not moved per event (re-arming a tokio
 /// timer costs more than encoding the event): when it fires early, it is set for `every`
@@ -352,7 +352,7 @@ struct SseBody {
     /// `None` once the stream has ended.
     events: Option<EventSource>,
     keep_alive: Option<KeepAlive>,
-    stopping: Option<GatedStopping>,
+    stopping: Option<Stopping>,
     /// Makes the server's shutdown wait until the stream has ended.
     _running: Option<ShutdownGuard>,
 }
