@@ -111,13 +111,13 @@ pub struct H3Event {
 impl H3Event {
     #[inline]
     pub(crate) fn new(
-        request: Request,
+        parts: Parts,
+        body: Body,
         app: Arc<Config>,
         hub: Hub,
         #[cfg(feature = "ws")] peers: Peers,
         connection: Option<Arc<Connection>>,
     ) -> Self {
-        let (parts, body) = request.into_parts();
         H3Event {
             parts,
             body: Some(Unshared(body)),

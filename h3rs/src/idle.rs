@@ -21,12 +21,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body::{Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, MissedTickBehavior, interval_at};
-
-use crate::body::{Body, BoxError};
 
 /// No request head is under way.
 const NO_HEAD: u64 = u64::MAX;
@@ -231,40 +227,5 @@ impl<IO: AsyncWrite + Unpin, Held: Unpin> AsyncWrite for Watched<IO, Held> {
 
     fn is_write_vectored(&self) -> bool {
         self.io.is_write_vectored()
-    }
-}
-
-/// A response body that keeps its request in flight until hyper is done with it.
-pub(crate) struct TrackedBody {
-    body: Body,
-    _in_flight: InFlight,
-}
-
-impl TrackedBody {
-    pub(crate) fn new(body: Body, in_flight: InFlight) -> Self {
-        TrackedBody {
-            body,
-            _in_flight: in_flight,
-        }
-    }
-}
-
-impl http_body::Body for TrackedBody {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Pin::new(&mut self.get_mut().body).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
     }
 }

@@ -155,10 +155,11 @@ pub(crate) fn app_core(app: Arc<App>) -> InnerService {
 }
 
 impl Erased for AppCore {
-    fn call(&self, mut request: Request) -> BoxFuture<'static, Response> {
+    fn call(&self, request: Request) -> BoxFuture<'static, Response> {
         let app = self.0.clone();
-        let connection = request.extensions_mut().remove::<Arc<Connection>>();
-        Box::pin(app.serve_request(request, connection))
+        let (mut parts, body) = request.into_parts();
+        let connection = parts.extensions.remove::<Arc<Connection>>();
+        Box::pin(app.serve_request(parts, body, connection))
     }
 }
 

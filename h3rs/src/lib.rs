@@ -98,6 +98,7 @@ mod responding;
 mod response;
 mod router;
 mod run;
+mod served_body;
 mod server;
 mod service;
 mod shutdown;

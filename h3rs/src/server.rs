@@ -20,11 +20,12 @@ use tokio::net::TcpListener;
 
 use crate::accept::AcceptErrors;
 use crate::error::HttpError;
-use crate::idle::{Activity, Expiry, InFlight, OpenStream, Timeouts, TrackedBody, Watched};
+use crate::idle::{Activity, Expiry, InFlight, OpenStream, Timeouts, Watched};
 use crate::protocol::{Builders, HttpConnection};
 use crate::request_log::RequestLog;
 use crate::responding::Responding;
 use crate::response::IntoResponse;
+use crate::served_body::ServedBody;
 use crate::wake_gate::OnWake;
 
 use crate::app::H3;
@@ -536,6 +537,9 @@ fn connection_builders(options: &ServeOptions) -> Builders {
         // timer for every request head.
         .header_read_timeout(None)
         .max_buf_size(options.max_header_size)
+        // A response's head and body go out in one buffer, one `write`: 10-15% more small
+        // requests per second than a `writev` of the two (`served_body.rs`).
+        .writev(false)
         .keep_alive(true);
     // hyper parses up to 100 headers in a stack array; any explicit limit, even 100,
     // makes it allocate and zero a 100-entry array twice per request (measured with
@@ -709,11 +713,12 @@ impl Connection {
     #[inline]
     fn handle(&self, request: http::Request<Incoming>, in_flight: InFlight) -> Served {
         let log = RequestLog::start(&request).map(Box::new);
-        let responding = match self.refusal(&request) {
+        let (parts, body) = request.into_parts();
+        let responding = match self.refusal(&parts) {
             Some(refusal) => Responding::ready(refusal.into_response()),
             None => self
                 .app
-                .serve(request.map(Body::from), Some(self.info.clone())),
+                .serve(parts, Body::from(body), Some(self.info.clone())),
         };
         Served {
             responding,
@@ -723,16 +728,16 @@ impl Connection {
     }
 
     /// What the server answers by itself, before the app: a request no app should see.
-    fn refusal(&self, request: &http::Request<Incoming>) -> Option<HttpError> {
+    fn refusal(&self, request: &http::request::Parts) -> Option<HttpError> {
         // RFC 9112 section 3.2: an HTTP/1.1 request without exactly one Host is a 400.
         // HTTP/1.0 predates Host; HTTP/2 carries the authority in a pseudo-header.
-        if request.version() == http::Version::HTTP_11 && !has_one_host(request.headers()) {
+        if request.version == http::Version::HTTP_11 && !has_one_host(&request.headers) {
             return Some(HttpError::bad_request(
                 "An HTTP/1.1 request needs exactly one Host header",
             ));
         }
         let target = request
-            .uri()
+            .uri
             .path_and_query()
             .map_or(0, |pq| pq.as_str().len());
         if target > self.limits.max_uri_length {
@@ -770,7 +775,7 @@ struct Served {
 }
 
 impl Future for Served {
-    type Output = Result<http::Response<TrackedBody>, Infallible>;
+    type Output = Result<http::Response<ServedBody>, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -779,7 +784,7 @@ impl Future for Served {
             log.finish(response.status());
         }
         let in_flight = this.in_flight.take().expect("a request is answered once");
-        Poll::Ready(Ok(response.map(|body| TrackedBody::new(body, in_flight))))
+        Poll::Ready(Ok(response.map(|body| ServedBody::new(body, in_flight))))
     }
 }
 

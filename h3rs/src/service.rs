@@ -51,7 +51,8 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         // Served from `self`, whose layer stack is built once, not from a clone that would
         // build it again.
-        let response = self.serve(request.map(Body::from_any), None);
+        let (parts, body) = request.into_parts();
+        let response = self.serve(parts, Body::from_any(body), None);
         Box::pin(async move { Ok(response.await) })
     }
 }

@@ -257,3 +257,73 @@ async fn address_comes_from_host_and_port() {
     let other = Server::bind(app(), explicit).await.unwrap();
     assert_ne!(other.local_addr(), server.local_addr());
 }
+
+/// `len` bytes that tell their positions apart, so a piece out of place shows.
+fn patterned(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+#[tokio::test]
+async fn large_bodies_arrive_whole_on_a_connection_that_goes_on() {
+    // The server hands hyper its data in pieces; what the client reads must be the same bytes,
+    // with the length of a whole body, and the connection must serve the next request.
+    let big = Bytes::from(patterned(1024 * 1024 + 3));
+    let chunks = vec![
+        Bytes::from(patterned(200 * 1024)),
+        Bytes::from_static(b"tail"),
+    ];
+    let app = {
+        let big = big.clone();
+        let chunks = chunks.clone();
+        H3::new()
+            .get("/big", move |_: H3Event| {
+                let big = big.clone();
+                async move { big }
+            })
+            .get("/stream", move |_: H3Event| {
+                let chunks = chunks.clone();
+                async move {
+                    h3rs::StreamBody(futures_util::stream::iter(
+                        chunks.into_iter().map(Ok::<_, std::io::Error>),
+                    ))
+                }
+            })
+            .get("/hello", |_: H3Event| async { "hello" })
+    };
+    let server = spawn(app).await;
+    let (mut sender, _conn) = h3rs_tests::http1(server.addr).await;
+    let mut get = async |path: &str| {
+        sender.ready().await.unwrap();
+        let response = sender
+            .send_request(request("GET", path).body(Full::<Bytes>::default()).unwrap())
+            .await
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let body = http_body_util::BodyExt::collect(body)
+            .await
+            .unwrap()
+            .to_bytes();
+        (parts, body)
+    };
+
+    let (parts, body) = get("/big").await;
+    assert_eq!(parts.status, 200);
+    assert_eq!(parts.headers["content-length"], big.len().to_string());
+    assert!(body == big, "the 1 MiB body came back changed");
+
+    let (parts, body) = get("/stream").await;
+    assert_eq!(parts.headers["transfer-encoding"], "chunked");
+    assert!(
+        body == chunks.concat(),
+        "the streamed body came back changed"
+    );
+
+    let (_, body) = get("/hello").await;
+    assert_eq!(body, "hello");
+
+    let reply = server
+        .send_h2(request("GET", "/big").body(Full::default()).unwrap())
+        .await;
+    assert!(reply.body == big, "the body came back changed over HTTP/2");
+    server.stop().await;
+}
