@@ -21,8 +21,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Instant, MissedTickBehavior, interval_at};
+
+use crate::body::{Body, BoxError};
+use crate::coalesce;
 
 /// No request head is under way.
 const NO_HEAD: u64 = u64::MAX;
@@ -222,10 +227,45 @@ impl<IO: AsyncWrite + Unpin, Held: Unpin> AsyncWrite for Watched<IO, Held> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+        coalesce::poll_write_vectored(Pin::new(&mut self.get_mut().io), cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
         self.io.is_write_vectored()
+    }
+}
+
+/// A response body that keeps its request in flight until hyper is done with it.
+pub(crate) struct TrackedBody {
+    body: Body,
+    _in_flight: InFlight,
+}
+
+impl TrackedBody {
+    pub(crate) fn new(body: Body, in_flight: InFlight) -> Self {
+        TrackedBody {
+            body,
+            _in_flight: in_flight,
+        }
+    }
+}
+
+impl http_body::Body for TrackedBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
     }
 }

@@ -77,6 +77,7 @@ pub mod __private;
 mod accept;
 mod app;
 mod body;
+mod coalesce;
 mod config;
 #[cfg(feature = "ws")]
 mod detach;
@@ -98,7 +99,6 @@ mod responding;
 mod response;
 mod router;
 mod run;
-mod served_body;
 mod server;
 mod service;
 mod shutdown;

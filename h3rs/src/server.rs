@@ -20,12 +20,11 @@ use tokio::net::TcpListener;
 
 use crate::accept::AcceptErrors;
 use crate::error::HttpError;
-use crate::idle::{Activity, Expiry, InFlight, OpenStream, Timeouts, Watched};
+use crate::idle::{Activity, Expiry, InFlight, OpenStream, Timeouts, TrackedBody, Watched};
 use crate::protocol::{Builders, HttpConnection};
 use crate::request_log::RequestLog;
 use crate::responding::Responding;
 use crate::response::IntoResponse;
-use crate::served_body::ServedBody;
 use crate::wake_gate::OnWake;
 
 use crate::app::H3;
@@ -537,9 +536,6 @@ fn connection_builders(options: &ServeOptions) -> Builders {
         // timer for every request head.
         .header_read_timeout(None)
         .max_buf_size(options.max_header_size)
-        // A response's head and body go out in one buffer, one `write`: 10-15% more small
-        // requests per second than a `writev` of the two (`served_body.rs`).
-        .writev(false)
         .keep_alive(true);
     // hyper parses up to 100 headers in a stack array; any explicit limit, even 100,
     // makes it allocate and zero a 100-entry array twice per request (measured with
@@ -775,7 +771,7 @@ struct Served {
 }
 
 impl Future for Served {
-    type Output = Result<http::Response<ServedBody>, Infallible>;
+    type Output = Result<http::Response<TrackedBody>, Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -784,7 +780,7 @@ impl Future for Served {
             log.finish(response.status());
         }
         let in_flight = this.in_flight.take().expect("a request is answered once");
-        Poll::Ready(Ok(response.map(|body| ServedBody::new(body, in_flight))))
+        Poll::Ready(Ok(response.map(|body| TrackedBody::new(body, in_flight))))
     }
 }
 
