@@ -36,12 +36,16 @@ pub(crate) fn poll_write_vectored<IO: AsyncWrite + ?Sized>(
     if bufs.len() > 1 {
         let total = bufs.iter().map(|buf| buf.len()).sum::<usize>();
         if total <= JOINED_MAX {
-            return JOINED.with_borrow_mut(|joined| {
-                joined.clear();
-                for buf in bufs {
-                    joined.extend_from_slice(buf);
+            return JOINED.with(|joined| match joined.try_borrow_mut() {
+                Ok(mut joined) => {
+                    joined.clear();
+                    for buf in bufs {
+                        joined.extend_from_slice(buf);
+                    }
+                    io.poll_write(cx, &joined)
                 }
-                io.poll_write(cx, joined)
+                // A socket under this one that joins its writes too: it writes them as given.
+                Err(_) => io.poll_write_vectored(cx, bufs),
             });
         }
     }
@@ -142,5 +146,16 @@ mod tests {
         };
         assert_eq!(write(&mut io, &[b"abcd", b"efgh"]), 6);
         assert_eq!(io.written, b"abcdef");
+    }
+
+    #[test]
+    fn a_write_inside_a_joined_write_is_written_as_given() {
+        let mut io = Recorder::default();
+        JOINED.with(|joined| {
+            let _held = joined.borrow_mut();
+            write(&mut io, &[b"ab", b"cd"]);
+        });
+        assert_eq!(io.calls, [("writev", 4)]);
+        assert_eq!(io.written, b"abcd");
     }
 }
