@@ -265,8 +265,9 @@ fn patterned(len: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn large_bodies_arrive_whole_on_a_connection_that_goes_on() {
-    // The server hands hyper its data in pieces; what the client reads must be the same bytes,
-    // with the length of a whole body, and the connection must serve the next request.
+    // Small writes reach the socket joined, large ones as hyper gives them (`coalesce.rs`):
+    // a large body and a chunked stream (whose small chunks are joined with their framing)
+    // must arrive as the same bytes, and the connection must serve the next request.
     let big = Bytes::from(patterned(1024 * 1024 + 3));
     let chunks = vec![
         Bytes::from(patterned(200 * 1024)),
